@@ -1,0 +1,61 @@
+# Two commands do everything on a fresh Debian/Ubuntu machine:
+#   make run    install what is needed, then serve on http://127.0.0.1:8000
+#   make test   install what is needed, then run every test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install run test migrate browser clean
+
+help:
+	@echo "make run     install everything, start the server (embedded database) on http://127.0.0.1:$(PORT)"
+	@echo "make test    install everything, run the whole test suite"
+	@echo "make migrate apply database migrations to DATABASE_URL (or the embedded database)"
+	@echo "make clean   remove the virtual environment, npm packages and local data"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python 3.11 or newer is required (found $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  rm -rf $(VENV); \
+	  echo "python3-venv is missing; installing it with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv && \
+	  $(PYTHON) -m venv $(VENV); }
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "npm is missing; installing Node.js and npm with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed web/node_modules/.installed
+
+# Browser tests drive the distribution's Chromium; Playwright never downloads a browser here.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing Chromium for the browser tests"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium || \
+	      echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "no /usr/bin/chromium: browser tests will be skipped"; fi; \
+	fi
+
+run: install
+	$(BIN)/interview-engine serve --demo --port $(PORT)
+
+migrate: install
+	$(BIN)/interview-engine migrate
+
+test: install browser
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) web/node_modules .data .pytest_cache

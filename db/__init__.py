@@ -1,0 +1,1 @@
+"""Persistence: typed models, query functions, the engine, migrations and the embedded server."""

@@ -1,0 +1,1 @@
+"""The Interview Engine server: HTTP pages and API, and (later) the live websocket hub."""

@@ -1,0 +1,76 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterator
+
+from hypercorn.middleware import ProxyFixMiddleware
+from quart_auth import QuartAuth
+
+from server.accounts import current_account
+from server.context import EngineApp
+from server.csrf import csrf_token
+from server.database import Database
+from server.errors import register_error_handlers
+from server.routes import api_accounts, api_interviews, health, pages, vendor
+from server.routes.vendor import NODE_MODULES
+from server.settings import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = PROJECT_ROOT / "web"
+
+
+def create_app(settings: Settings | None = None) -> EngineApp:
+    settings = settings or load_settings()
+    app = EngineApp(
+        __name__,
+        template_folder=str(WEB_DIR / "templates"),
+        static_folder=str(WEB_DIR / "static"),
+        static_url_path="/static",
+    )
+    app.settings = settings
+    app.secret_key = settings.secret_key
+    app.config.update(
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        QUART_AUTH_COOKIE_SECURE=settings.cookie_secure,
+        QUART_AUTH_COOKIE_SAMESITE="Lax",
+        QUART_AUTH_DURATION=30 * 24 * 3600,
+        TEMPLATES_AUTO_RELOAD=settings.environment == "development",
+    )
+    QuartAuth(app)
+    register_error_handlers(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.context_processor
+    async def inject_account() -> dict[str, object]:
+        return {"account": await current_account()}
+
+    for module in (health, api_accounts, api_interviews, pages, vendor):
+        app.register_blueprint(module.blueprint)
+
+    @app.while_serving
+    async def lifespan() -> AsyncIterator[None]:
+        if not NODE_MODULES.exists():
+            log.warning("web/node_modules is missing: run `make install` for styles and scripts")
+        settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+        app.db = await Database.open(settings)
+        try:
+            yield
+        finally:
+            await app.db.close()
+
+    @app.after_request
+    async def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    if settings.behind_proxy:
+        app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=1)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,162 @@
+"""The HTML pages: landing, register, log in/out, the dashboard and an interview's page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from quart import Blueprint, Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as WerkzeugResponse
+
+from db.models import User
+from db.queries.interviews import get_interview_detail, list_visible_interviews
+from server import context
+from server.accounts import current_account, end_session, register, start_session
+from server.csrf import check_csrf
+from server.errors import ApiError
+from server.interviews import grant_observer, interview_document, start_interview, visible_interview
+from server.login import LoginRefused, authenticate
+from server.validation import Invalid, credentials, new_interview, observer_username, registration
+
+blueprint = Blueprint("pages", __name__)
+
+Page = str | Response | WerkzeugResponse | tuple[str, int]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, so the login form cannot redirect elsewhere."""
+    if not target:
+        return url_for("pages.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.index")
+    return target
+
+
+async def _form() -> dict[str, Any]:
+    form = await request.form
+    check_csrf(form.get("csrf_token"))
+    return {key: form.get(key) for key in form}
+
+
+async def _login_required() -> User | WerkzeugResponse:
+    user = await current_account()
+    if user is None:
+        return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+    return user
+
+
+@blueprint.get("/")
+async def index() -> Page:
+    user = await current_account()
+    if user is None:
+        return await render_template("landing.html")
+    async with context.db().transaction() as session:
+        rows = await list_visible_interviews(session, user.id)
+    return await render_template("dashboard.html", user=user, interviews=rows)
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+async def register_page() -> Page:
+    if request.method == "GET":
+        return await render_template("register.html", values={}, problems={})
+    values = await _form()
+    try:
+        form = registration(values)
+        async with context.db().transaction() as session:
+            user = await register(session, form)
+    except Invalid as error:
+        return await render_template("register.html", values=values, problems=error.problems), 422
+    except ApiError as error:
+        problems = {"username": error.message}
+        return await render_template("register.html", values=values, problems=problems), error.status
+    start_session(user)
+    await flash(f"Welcome, {user.display_name}.", "success")
+    return redirect(url_for("pages.index"))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+async def login() -> Page:
+    next_url = _safe_next(request.args.get("next"))
+    if request.method == "GET":
+        return await render_template("login.html", next_url=next_url, error=None, username="")
+    values = await _form()
+    next_url = _safe_next(values.get("next"))
+    try:
+        user = await authenticate(credentials(values), request.remote_addr or "unknown")
+    except (Invalid, LoginRefused):
+        message, status = "Wrong username or password.", 401
+    except ApiError as error:
+        message, status = error.message, error.status
+    else:
+        start_session(user)
+        return redirect(next_url)
+    page = await render_template(
+        "login.html", next_url=next_url, error=message, username=values.get("username") or ""
+    )
+    return page, status
+
+
+@blueprint.post("/logout")
+async def logout() -> WerkzeugResponse:
+    await _form()
+    end_session()
+    return redirect(url_for("pages.index"))
+
+
+@blueprint.post("/interviews")
+async def create_interview() -> Page:
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    values = await _form()
+    try:
+        form = new_interview(values)
+        async with context.db().transaction() as session:
+            interview = await start_interview(session, user, form)
+    except Invalid as error:
+        for field, problem in error.problems.items():
+            await flash(f"{field.replace('_', ' ')}: {problem}", "danger")
+        return redirect(url_for("pages.index"))
+    except ApiError as error:
+        await flash(error.message, "danger")
+        return redirect(url_for("pages.index"))
+    return redirect(url_for("pages.interview", interview_id=str(interview.id)))
+
+
+@blueprint.get("/interviews/<interview_id>")
+async def interview(interview_id: str) -> Page:
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    try:
+        async with context.db().transaction() as session:
+            found = await visible_interview(session, interview_id, user)
+            document = interview_document(await get_interview_detail(session, found))
+    except ApiError as error:
+        return await render_template("error.html", message=error.message), error.status
+    return await render_template("interview.html", user=user, interview=document)
+
+
+@blueprint.post("/interviews/<interview_id>/observers")
+async def grant(interview_id: str) -> Page:
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    values = await _form()
+    try:
+        async with context.db().transaction() as session:
+            found = await visible_interview(session, interview_id, user)
+    except ApiError as error:
+        return await render_template("error.html", message=error.message), error.status
+    try:
+        username = observer_username(values)
+        async with context.db().transaction() as session:
+            instructor, _ = await grant_observer(session, found, user, username)
+    except Invalid as error:
+        await flash(error.problems["username"], "danger")
+    except ApiError as error:
+        await flash(error.message, "danger")
+    else:
+        await flash(f"{instructor.display_name} can now observe this interview.", "success")
+    return redirect(url_for("pages.interview", interview_id=interview_id))

@@ -1,0 +1,30 @@
+"""Browser libraries installed from npm, served locally (no CDN, works offline)."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, abort, send_from_directory
+
+from server.settings import PROJECT_ROOT
+
+NODE_MODULES = PROJECT_ROOT / "web" / "node_modules"
+# Only these folders of node_modules are served, under the name on the left.
+PACKAGES = {
+    "bootstrap": "bootstrap/dist",
+    "fontawesome": "@fortawesome/fontawesome-free",
+}
+_FONTAWESOME_PARTS = ("css/", "webfonts/")
+
+blueprint = Blueprint("vendor", __name__)
+
+
+@blueprint.get("/vendor/<package>/<path:filename>")
+async def vendor_file(package: str, filename: str) -> Response:
+    folder = PACKAGES.get(package)
+    if folder is None:
+        abort(404)
+    if package == "fontawesome" and not filename.startswith(_FONTAWESOME_PARTS):
+        abort(404)
+    response = await send_from_directory(NODE_MODULES / folder, filename)
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response

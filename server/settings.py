@@ -1,0 +1,131 @@
+"""Every setting of the engine, read once from the environment.
+
+Nothing else in the project reads ``os.environ`` for configuration: the app
+factory, the command line and the tests all build a :class:`Settings` here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Environment = Literal["development", "production", "test"]
+
+
+class SettingsError(ValueError):
+    """The environment holds a value the engine cannot run with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment = "development"
+    database_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".data"
+    secret_key: str = ""
+    gemini_api_key: str | None = None
+    gemini_model: str = "gemini-2.5-flash"
+    recordings_dir: Path = PROJECT_ROOT / "recordings"
+    allowed_origins: tuple[str, ...] = ()
+    max_frame_bytes: int = 256 * 1024
+    cookie_secure: bool = False
+    behind_proxy: bool = False
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_failure_window_s: int = 900
+    ticket_ttl_s: int = 60
+    demo_accounts: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be a boolean (1/0, true/false), not {value!r}")
+
+
+def _int(value: str, name: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, not {value!r}") from None
+    if number < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _secret_key(environment: Environment, env: Mapping[str, str], data_dir: Path) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if key:
+        if environment == "production" and len(key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters in production")
+        return key
+    if environment == "production":
+        raise SettingsError("SECRET_KEY is required in production (APP_ENV=production)")
+    if environment == "test":
+        return secrets.token_urlsafe(32)
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from ``env`` (the process environment by default)."""
+    env = os.environ if env is None else env
+    environment = env.get("APP_ENV", "development").strip() or "development"
+    if environment not in ("development", "production", "test"):
+        raise SettingsError(
+            f"APP_ENV must be development, production or test, not {environment!r}"
+        )
+    data_dir = Path(env.get("DATA_DIR") or PROJECT_ROOT / ".data").resolve()
+    origins = tuple(
+        origin.strip().rstrip("/")
+        for origin in env.get("ALLOWED_ORIGINS", "").split(",")
+        if origin.strip()
+    )
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    return Settings(
+        environment=environment,  # type: ignore[arg-type]
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key=_secret_key(environment, env, data_dir),  # type: ignore[arg-type]
+        gemini_api_key=env.get("GEMINI_API_KEY", "").strip() or None,
+        gemini_model=env.get("GEMINI_MODEL", "").strip() or Settings.gemini_model,
+        recordings_dir=Path(env.get("RECORDINGS_DIR") or PROJECT_ROOT / "recordings").resolve(),
+        allowed_origins=origins,
+        max_frame_bytes=_int(env.get("MAX_FRAME_BYTES", str(256 * 1024)), "MAX_FRAME_BYTES", 1024),
+        cookie_secure=_bool(
+            env.get("COOKIE_SECURE", "1" if environment == "production" else "0"), "COOKIE_SECURE"
+        ),
+        behind_proxy=_bool(env.get("BEHIND_PROXY", "0"), "BEHIND_PROXY"),
+        login_max_failures_per_account=_int(
+            env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"), "LOGIN_MAX_FAILURES_PER_ACCOUNT", 1
+        ),
+        login_max_failures_per_address=_int(
+            env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"), "LOGIN_MAX_FAILURES_PER_ADDRESS", 1
+        ),
+        login_failure_window_s=_int(
+            env.get("LOGIN_FAILURE_WINDOW_S", "900"), "LOGIN_FAILURE_WINDOW_S", 1
+        ),
+        ticket_ttl_s=_int(env.get("TICKET_TTL_S", "60"), "TICKET_TTL_S", 1),
+        demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
+        host=env.get("HOST", "127.0.0.1"),
+        port=_int(env.get("PORT", "8000"), "PORT", 0),
+    )
