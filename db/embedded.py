@@ -72,3 +72,8 @@ def _dsn(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def libpq_dsn(url: str) -> str:
+    """The URL without a SQLAlchemy driver name, as asyncpg and libpq take it."""
+    return _dsn(url)

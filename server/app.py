@@ -11,9 +11,13 @@ from quart_auth import QuartAuth
 from server.accounts import current_account
 from server.context import EngineApp
 from server.csrf import csrf_token
+from db.embedded import libpq_dsn
 from server.database import Database
 from server.errors import register_error_handlers
-from server.routes import api_accounts, api_interviews, health, pages, vendor
+from server.hub import route as live
+from server.hub.hub import Hub
+from server.hub.recordings import RecordingStore
+from server.routes import api_accounts, api_events, api_interviews, health, pages, vendor
 from server.routes.vendor import NODE_MODULES
 from server.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -50,7 +54,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     async def inject_account() -> dict[str, object]:
         return {"account": await current_account()}
 
-    for module in (health, api_accounts, api_interviews, pages, vendor):
+    for module in (health, api_accounts, api_interviews, api_events, live, pages, vendor):
         app.register_blueprint(module.blueprint)
 
     @app.while_serving
@@ -59,9 +63,13 @@ def create_app(settings: Settings | None = None) -> EngineApp:
             log.warning("web/node_modules is missing: run `make install` for styles and scripts")
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
+        app.recordings = RecordingStore(settings.recordings_dir)
+        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url))
+        await app.hub.start()
         try:
             yield
         finally:
+            await app.hub.stop()
             await app.db.close()
 
     @app.after_request

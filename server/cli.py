@@ -10,7 +10,7 @@ import asyncio
 import getpass
 import signal
 import sys
-from typing import Sequence
+from typing import Any, Coroutine, Sequence
 
 from server.settings import SettingsError, load_settings
 
@@ -119,13 +119,12 @@ async def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run(coroutine: object) -> int:
+def _run(coroutine: Coroutine[Any, Any, int]) -> int:
     try:
         import uvloop
-
-        return uvloop.run(coroutine)  # type: ignore[arg-type,no-any-return]
     except ImportError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(coroutine)
+    return uvloop.run(coroutine)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

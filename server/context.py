@@ -8,6 +8,8 @@ from quart import Quart, current_app
 
 if TYPE_CHECKING:
     from server.database import Database
+    from server.hub.hub import Hub
+    from server.hub.recordings import RecordingStore
     from server.settings import Settings
 
 
@@ -16,6 +18,8 @@ class EngineApp(Quart):
 
     settings: "Settings"
     db: "Database"
+    hub: "Hub"
+    recordings: "RecordingStore"
 
 
 def app() -> EngineApp:

@@ -30,8 +30,9 @@ async def resolve_database_url(settings: Settings) -> str:
 class Database:
     """The engine and session factory, created once when the app starts serving."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, url: str) -> None:
         self.engine = engine
+        self.url = url
         self.sessions: async_sessionmaker[AsyncSession] = create_session_factory(engine)
 
     @classmethod
@@ -39,7 +40,7 @@ class Database:
         url = await resolve_database_url(settings)
         if settings.uses_embedded_database or settings.environment != "production":
             await upgrade_async(url)
-        return cls(create_engine(url))
+        return cls(create_engine(url), url)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -1,0 +1,393 @@
+"""One websocket member of a room: handshake, reader, writer task, acknowledgements.
+
+The handler task reads and validates frames; a separate writer task drains the
+connection's :class:`Outbox`, so nothing the room does ever waits on this socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from quart import Websocket
+
+from db.models import Interview, User
+from db.queries.events import acked_upto, events_after
+from db.queries.recordings import next_chunk
+from protocol import (
+    Ack,
+    Audio,
+    CloseCode,
+    Envelope,
+    Error,
+    ErrorCode,
+    Hello,
+    InterviewSummary,
+    Limits,
+    NoteRequest,
+    Ping,
+    Pong,
+    ProtocolError,
+    Welcome,
+    decode_client_frame,
+    encode,
+)
+from server.hub.event_writer import Append, Unavailable, now_ms
+from server.hub.events import CANDIDATE_KINDS, TO_CANDIDATE, StoredEvent, from_row
+from server.hub.outbox import Outbox, Outgoing, Overflow
+from server.hub.rate_limit import TokenBucket
+from server.hub.recordings import Chunk, RecordingStore
+
+if TYPE_CHECKING:
+    from server.hub.hub import Hub
+    from server.hub.room import Room
+
+log = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_S = 10.0
+CATCH_UP_PAGE = 500
+
+
+class Closing(Exception):
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class Connection:
+    def __init__(
+        self,
+        hub: Hub,
+        websocket: Websocket,
+        user: User,
+        interview: Interview,
+        *,
+        ticket_role: str | None,
+        recordings: RecordingStore,
+    ) -> None:
+        self.hub = hub
+        self.websocket = websocket
+        self.user = user
+        self.user_id = str(user.id)
+        self.display_name = user.display_name
+        self.interview = interview
+        self.ticket_role = ticket_role
+        self.recordings = recordings
+        self.id = uuid.uuid4().hex
+        self.role = ""
+        self.stream: str | None = None
+        self.limits = Limits(max_frame_bytes=hub.settings.max_frame_bytes)
+        self.outbox = Outbox()
+        self.room: Room | None = None
+        self.received_upto = 0
+        self.acked = 0
+        self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None]]] = deque()
+        self._next_audio_chunk = 0
+        self._catch_up_from = 0
+        self._live_from = 0
+        self._close: Closing | None = None
+        self._welcome_frame = b""
+        self._handler: asyncio.Task[Any] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        # Generous: a client resending its outbox after an outage sends a burst.
+        self._rate = TokenBucket(rate=500.0, burst=10_000.0)
+
+    # ----- the handler task -------------------------------------------------
+
+    async def serve(self) -> None:
+        self._handler = asyncio.current_task()
+        await self.websocket.accept()
+        self.hub.connections.add(self)
+        try:
+            hello = await self._hello()
+            await self._join(hello)
+            while True:
+                frame = await self.websocket.receive()
+                await self._receive(frame)
+        except Closing as closing:
+            await self._close_socket(closing)
+        except asyncio.CancelledError:
+            if self._close is not None:
+                await self._close_socket(self._close)
+                return
+            raise
+        finally:
+            self._leave()
+
+    async def _close_socket(self, closing: Closing) -> None:
+        self.outbox.close()
+        if self._writer is not None:
+            self._writer.cancel()
+        try:
+            await self.websocket.close(closing.code, closing.reason[:120])
+        except Exception:
+            log.debug("closing an already closed socket", exc_info=True)
+
+    def _leave(self) -> None:
+        self.hub.connections.discard(self)
+        self.outbox.close()
+        if self._writer is not None:
+            self._writer.cancel()
+        room = self.room
+        if room is None:
+            return
+        self.room = None
+        if room.candidate is self:
+            room.candidate = None
+        elif self in room.observers:
+            room.observers.discard(self)
+            room.announce_presence()
+        self.hub.release(room)
+
+    def close_soon(self, code: int, reason: str) -> None:
+        """Close from outside the handler (superseded, too far behind, shutting down)."""
+        if self._close is None:
+            self._close = Closing(code, reason)
+            self.outbox.close()
+            if self._handler is not None:
+                self._handler.cancel()
+
+    def superseded(self) -> None:
+        self.close_soon(CloseCode.SUPERSEDED, "another connection took over as candidate")
+
+    async def shut_down(self) -> None:
+        self.close_soon(CloseCode.GOING_AWAY, "server shutting down")
+
+    # ----- handshake ---------------------------------------------------------
+
+    async def _hello(self) -> Hello:
+        try:
+            frame = await asyncio.wait_for(self.websocket.receive(), HELLO_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            raise Closing(CloseCode.NO_HELLO, "no hello within 10 s") from None
+        try:
+            envelope = decode_client_frame(frame, self.limits)
+        except ProtocolError as error:
+            raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
+        if not isinstance(envelope.message, Hello):
+            raise Closing(CloseCode.POLICY, "the first message must be hello")
+        return envelope.message
+
+    async def _join(self, hello: Hello) -> None:
+        role = str(hello.role)
+        if self.ticket_role is not None and role != self.ticket_role:
+            raise Closing(CloseCode.FORBIDDEN, f"this ticket is for the {self.ticket_role} role")
+        is_owner = self.interview.owner_id == self.user.id
+        if role == "candidate" and not is_owner:
+            raise Closing(CloseCode.FORBIDDEN, "only the interview's owner streams as candidate")
+        self.role = role
+        self.stream = hello.stream
+        async with self.hub.db.transaction() as session:
+            if self.stream is not None:
+                self.acked = await acked_upto(session, self.interview.id, self.stream)
+                self._next_audio_chunk = await next_chunk(session, self.interview.id, self.stream)
+            fresh = await session.get(Interview, self.interview.id)
+        if fresh is None:
+            raise Closing(CloseCode.NOT_FOUND, "interview not found")
+        self.interview = fresh
+        self.received_upto = self.acked
+        room = await self.hub.room(fresh)
+        self.room = room
+        if role == "candidate":
+            previous = room.candidate
+            room.candidate = self
+            if previous is not None:
+                previous.superseded()
+            await self.hub.claim_candidate(fresh.id, self.id)
+        else:
+            room.observers.add(self)
+        self._catch_up_from = hello.last_seq
+        self._live_from = room.head + 1
+        self._welcome_frame = encode(self._welcome(room.head))
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
+        room.announce_presence()
+
+    def _welcome(self, head: int) -> Welcome:
+        interview = self.interview
+        return Welcome(
+            interview=InterviewSummary(
+                id=str(interview.id),
+                status=interview.status,
+                phase=interview.phase,
+                kind=interview.kind,
+                role_title=interview.role_title,
+                question_idx=interview.question_idx,
+                questions_total=interview.questions_total,
+            ),
+            acked=self.acked,
+            head=head,
+            server_time=now_ms(),
+        )
+
+    # ----- the writer task ---------------------------------------------------
+
+    async def _write(self) -> None:
+        try:
+            sent_upto = await self._catch_up()
+            while True:
+                ack, item = await self.outbox.get()
+                if ack is not None:
+                    await self.websocket.send(encode(Ack(upto=ack)))
+                    continue
+                assert item is not None
+                if item.seq is not None:
+                    if item.seq <= sent_upto:
+                        continue
+                    sent_upto = item.seq
+                await self.websocket.send(item.frame)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.debug("writer of %s stopped", self.id, exc_info=True)
+            if self._handler is not None:
+                self._handler.cancel()
+
+    async def _catch_up(self) -> int:
+        """Send logged events after the client's ``last_seq`` up to where live delivery began."""
+        await self.websocket.send(self._welcome_frame)
+        after = self._catch_up_from
+        upto = self._live_from - 1
+        while after < upto:
+            async with self.hub.db.transaction() as session:
+                rows = await events_after(
+                    session, self.interview.id, after, CATCH_UP_PAGE, upto=upto
+                )
+            if not rows:
+                break
+            for row in rows:
+                after = row.seq
+                if self.role == "candidate" and not _candidate_sees(row.kind, row.payload):
+                    continue
+                event = from_row(row.interview_id, row.seq, row.kind, row.ts, row.payload,
+                                 row.stream, row.client_seq)
+                await self.websocket.send(event.frame)
+        return max(after, self._catch_up_from)
+
+    def send_event(self, item: Outgoing) -> None:
+        try:
+            self.outbox.push(item)
+        except Overflow as overflow:
+            log.info("closing %s %s: %s", self.role, self.id, overflow)
+            self.close_soon(CloseCode.TOO_FAR_BEHIND, "too far behind; reconnect with last_seq")
+
+    def send_control(self, frame: bytes) -> None:
+        self.send_event(Outgoing(frame))
+
+    def send_error(self, code: ErrorCode, message: str, *, ref: int | None = None,
+                   fatal: bool = False, expected: int | None = None) -> None:
+        error = Error(code=code, message=message, ref=ref, fatal=fatal, expected=expected)
+        self.send_control(encode(error))
+
+    # ----- receiving ---------------------------------------------------------
+
+    async def _receive(self, frame: str | bytes) -> None:
+        if not self._rate.take():
+            self.send_error(ErrorCode.RATE_LIMITED, "too many messages", fatal=True)
+            raise Closing(CloseCode.RATE_LIMITED, "too many messages")
+        try:
+            envelope = decode_client_frame(frame, self.limits)
+        except ProtocolError as error:
+            if error.fatal:
+                raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
+            self.send_control(encode(error.to_error()))
+            if error.ref is not None and error.ref == self.received_upto + 1:
+                # A refused data message still uses up its seq: the client drops it.
+                self.received_upto = error.ref
+            return
+        message = envelope.message
+        if isinstance(message, Ping):
+            self.send_control(encode(Pong()))
+            return
+        if isinstance(message, Hello):
+            self.send_error(ErrorCode.CONFLICT, "hello was already received")
+            return
+        seq = envelope.seq
+        assert seq is not None
+        if seq <= self.received_upto:
+            if seq <= self.acked:
+                self.outbox.set_ack(self.acked)
+            return
+        if seq != self.received_upto + 1:
+            self.send_error(ErrorCode.SEQ_GAP, f"expected seq {self.received_upto + 1}",
+                            ref=seq, expected=self.received_upto + 1)
+            return
+        self.received_upto = seq
+        refusal = self._refusal(message)
+        if refusal is not None:
+            self.send_error(refusal[0], refusal[1], ref=seq)
+            return
+        self._append(envelope)
+
+    def _refusal(self, message: Any) -> tuple[ErrorCode, str] | None:
+        kind = message.TYPE
+        if kind in CANDIDATE_KINDS and self.role != "candidate":
+            return ErrorCode.FORBIDDEN, f"only the candidate sends {kind}"
+        if isinstance(message, NoteRequest):
+            if self.role != "observer" or self.user.role != "instructor":
+                return ErrorCode.FORBIDDEN, "only instructors send notes"
+        if isinstance(message, Audio):
+            if message.chunk != self._next_audio_chunk:
+                return ErrorCode.BAD_PAYLOAD, (
+                    f"audio chunk {message.chunk} out of order: expected {self._next_audio_chunk}"
+                )
+            self._next_audio_chunk += 1
+        return None
+
+    def _append(self, envelope: Envelope[Any]) -> None:
+        message = envelope.message
+        seq = envelope.seq
+        assert seq is not None
+        derived = None
+        if isinstance(message, NoteRequest):
+            kind = "note"
+            d: dict[str, Any] = {"from": self.user.display_name, "text": message.text,
+                                 "to": str(message.to)}
+        else:
+            kind = message.TYPE
+            d = message.to_payload()
+            if isinstance(message, Audio):
+                derived = self.recordings.write_in(
+                    Chunk(self.interview.id, self.stream or self.id, message.chunk,
+                          message.mime, message.data)
+                )
+        try:
+            future = self.hub.writer.append(
+                Append(
+                    interview_id=self.interview.id, kind=kind, d=d, ts=now_ms(),
+                    stream=self.stream, client_seq=seq if self.stream is not None else None,
+                    derived=derived,
+                )
+            )
+        except Unavailable as error:
+            self.received_upto = seq - 1
+            if isinstance(message, Audio):
+                self._next_audio_chunk -= 1
+            self.send_error(ErrorCode.UNAVAILABLE, str(error), ref=seq)
+            return
+        self._in_flight.append((seq, future))
+        future.add_done_callback(lambda _: self._settle())
+
+    def _settle(self) -> None:
+        """Acknowledge, in order, every data message whose write has finished."""
+        advanced = False
+        while self._in_flight and self._in_flight[0][1].done():
+            seq, future = self._in_flight.popleft()
+            if future.exception() is not None:
+                self.send_error(ErrorCode.INTERNAL, "the message could not be stored", ref=seq)
+            self.acked = seq
+            advanced = True
+        if advanced:
+            self.outbox.set_ack(self.acked)
+
+
+def _candidate_sees(kind: str, payload: bytes) -> bool:
+    if kind == "note":
+        from server.hub.events import unpack
+
+        return bool(unpack(payload).get("to") == "candidate")
+    return kind in TO_CANDIDATE
+

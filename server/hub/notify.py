@@ -1,0 +1,78 @@
+"""Cross-process fan-out through PostgreSQL LISTEN/NOTIFY.
+
+The event writer notifies ``interview_id:head`` in the transaction that stores
+events; every process listens and lets its room for that interview read what
+it has not seen from the log. Payloads stay tiny (NOTIFY caps them near 8 kB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Callable
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[uuid.UUID, str], None]
+
+
+class NotifyListener:
+    """Holds one dedicated connection LISTENing on the given channels; reconnects when lost."""
+
+    def __init__(self, dsn: str, handlers: dict[str, Handler]) -> None:
+        self._dsn = dsn
+        self._handlers = handlers
+        self._task: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
+        self.connected = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="notify-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(self._dsn)
+                self._lost.clear()
+                connection.add_termination_listener(lambda _: self._lost.set())
+                for channel in self._handlers:
+                    await connection.add_listener(channel, self._on_notify)
+                self.connected.set()
+                delay = 0.1
+                await self._lost.wait()
+                log.warning("notify connection lost; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("notify listener cannot connect (%s); retrying", error)
+            finally:
+                self.connected.clear()
+                if connection is not None and not connection.is_closed():
+                    connection.terminate()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _on_notify(self, _: object, __: int, channel: str, payload: str) -> None:
+        interview, _, rest = payload.partition(":")
+        try:
+            interview_id = uuid.UUID(interview)
+        except ValueError:
+            log.warning("ignoring malformed notification %r on %s", payload, channel)
+            return
+        handler = self._handlers.get(channel)
+        if handler is not None:
+            handler(interview_id, rest)

@@ -1,0 +1,98 @@
+"""A connection's bounded outgoing queue.
+
+Sending never waits on the socket: the room pushes here and one writer task per
+connection drains it. A member that falls behind first loses superseded ``face``
+events (only the newest queued one is kept); past the hard bound the connection
+is to be closed (4010) and the client resumes from the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    frame: bytes
+    kind: str = ""
+    seq: int | None = None
+
+
+class Overflow(Exception):
+    """The member is too far behind: close it with 4010."""
+
+
+class Outbox:
+    def __init__(self, *, soft_limit: int = 256, hard_limit: int = 2048,
+                 hard_bytes: int = 16 * 1024 * 1024) -> None:
+        self._items: deque[Outgoing] = deque()
+        self._bytes = 0
+        self._ack: int | None = None
+        self._soft_limit = soft_limit
+        self._hard_limit = hard_limit
+        self._hard_bytes = hard_bytes
+        self._ready = asyncio.Event()
+        self.coalesced = 0
+        self.closed = False
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def queued_bytes(self) -> int:
+        return self._bytes
+
+    def push(self, item: Outgoing) -> None:
+        """Queue ``item``; raises :class:`Overflow` when the member is past the hard bound."""
+        if self.closed:
+            return
+        self._items.append(item)
+        self._bytes += len(item.frame)
+        if len(self._items) > self._soft_limit:
+            self._coalesce_faces()
+        if len(self._items) > self._hard_limit or self._bytes > self._hard_bytes:
+            raise Overflow(f"{len(self._items)} frames ({self._bytes} bytes) not yet sent")
+        self._ready.set()
+
+    def set_ack(self, upto: int) -> None:
+        """Acks are coalesced: only the newest value waits to be sent, ahead of events."""
+        self._ack = upto if self._ack is None else max(self._ack, upto)
+        self._ready.set()
+
+    def _coalesce_faces(self) -> None:
+        newest_face = None
+        for item in reversed(self._items):
+            if item.kind == "face":
+                newest_face = item
+                break
+        if newest_face is None:
+            return
+        kept: deque[Outgoing] = deque()
+        for item in self._items:
+            if item.kind == "face" and item is not newest_face:
+                self._bytes -= len(item.frame)
+                self.coalesced += 1
+                continue
+            kept.append(item)
+        self._items = kept
+
+    async def get(self) -> tuple[int | None, Outgoing | None]:
+        """The next thing to send: a pending ack value, or else the next queued frame."""
+        while True:
+            if self._ack is not None:
+                ack, self._ack = self._ack, None
+                return ack, None
+            if self._items:
+                item = self._items.popleft()
+                self._bytes -= len(item.frame)
+                return None, item
+            self._ready.clear()
+            await self._ready.wait()
+
+    def close(self) -> None:
+        self.closed = True
+        self._items.clear()
+        self._bytes = 0
+        self._ready.set()

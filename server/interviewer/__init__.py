@@ -1,0 +1,28 @@
+"""The AI side of an interview: the :class:`Interviewer` interface the controller uses and
+:class:`SimpleInterviewer`, a deterministic offline implementation over a question bank."""
+
+from .base import (
+    SKIPPED,
+    AnswerAnalysis,
+    CoachingHint,
+    Difficulty,
+    FinalReport,
+    Interviewer,
+    InterviewSpec,
+    Kind,
+    PlannedQuestion,
+)
+from .simple import SimpleInterviewer
+
+__all__ = [
+    "SKIPPED",
+    "AnswerAnalysis",
+    "CoachingHint",
+    "Difficulty",
+    "FinalReport",
+    "InterviewSpec",
+    "Interviewer",
+    "Kind",
+    "PlannedQuestion",
+    "SimpleInterviewer",
+]

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+
+from tests.hub.peer import Api
+from tests.live_server import live_server
+
+
+def server_env(database_url: str, root: Path) -> dict[str, str]:
+    return {
+        "APP_ENV": "test",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(root / "data"),
+        "RECORDINGS_DIR": str(root / "recordings"),
+        # One secret for every process of a test, so cookies work across them.
+        "SECRET_KEY": "test-secret-key-for-hub-tests-0123456789",
+    }
+
+
+@pytest.fixture(scope="session")
+def hub_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hub")
+
+
+@pytest.fixture(scope="session")
+def server(database_url: str, hub_root: Path) -> Iterator[str]:
+    """A real hypercorn server shared by the hub tests."""
+    with live_server(server_env(database_url, hub_root), log=hub_root / "server.log") as (url, _):
+        yield url
+
+
+@pytest.fixture
+async def api(server: str) -> AsyncIterator[Api]:
+    client = Api(server)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def instructor(server: str) -> AsyncIterator[Api]:
+    client = Api(server)
+    await client.sign_up("instructor")
+    yield client
+    await client.close()
