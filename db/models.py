@@ -94,6 +94,8 @@ class Interview(Base):
     # The event log's head: the seq of the last stored event (0 for none).
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     score: Mapped[float | None] = mapped_column(Float)
+    # The interviewer's plan: [{text, topic, key_points}] for each main question.
+    plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -128,7 +130,8 @@ class Question(Base):
     idx: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    topic: Mapped[str | None] = mapped_column(String(80))
+    topic: Mapped[str | None] = mapped_column(String(120))
+    key_points: Mapped[list[str]] = mapped_column(JSONB, default=list, server_default="[]")
     asked_seq: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 

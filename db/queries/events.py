@@ -30,3 +30,21 @@ async def acked_upto(session: AsyncSession, interview_id: uuid.UUID, stream: str
         )
     )
     return int(value or 0)
+
+
+async def flow_events(
+    session: AsyncSession, interview_id: uuid.UUID, after: int, upto: int, limit: int
+) -> list[Event]:
+    """The events that shape the interview's flow (all but face and audio frames)."""
+    result = await session.scalars(
+        select(Event)
+        .where(
+            Event.interview_id == interview_id,
+            Event.seq > after,
+            Event.seq <= upto,
+            Event.kind.not_in(("face", "audio")),
+        )
+        .order_by(Event.seq)
+        .limit(limit)
+    )
+    return list(result)

@@ -198,6 +198,7 @@ class Connection:
             if previous is not None:
                 previous.superseded()
             await self.hub.claim_candidate(fresh.id, self.id)
+            await self.hub.ensure_flow(room)
         else:
             room.observers.add(self)
         self._catch_up_from = hello.last_seq

@@ -7,16 +7,20 @@ import logging
 import secrets
 import uuid
 from collections import defaultdict
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from db.embedded import libpq_dsn
-from db.queries.events import events_after
+from db.queries.events import events_after, flow_events
+from db.queries.questions import questions_of
 from db.models import Interview
 from server.database import Database
 from server.hub.event_writer import NOTIFY_CHANNEL, EventWriter
 from server.hub.events import StoredEvent, from_row
 from server.hub.notify import NotifyListener
+from server.flow import InterviewState, apply_event
+from server.hub.interview_flow import InterviewFlow
 from server.hub.room import Room
+from server.interviewer import Interviewer, PlannedQuestion
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +33,7 @@ PAGE = 1000
 
 
 class Hub:
-    def __init__(self, settings: Settings, db: Database, dsn: str) -> None:
+    def __init__(self, settings: Settings, db: Database, dsn: str, interviewer: Interviewer) -> None:
         self.settings = settings
         self.db = db
         self.origin = secrets.token_hex(8)
@@ -40,7 +44,8 @@ class Hub:
         )
         self.connections: set[Connection] = set()
         self._room_locks: dict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.on_room_created: list[Callable[[Room], None]] = []
+        self.interviewer = interviewer
+        self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self.writer.start()
@@ -53,9 +58,14 @@ class Hub:
     async def stop(self) -> None:
         for connection in list(self.connections):
             await connection.shut_down()
+        for room in list(self.rooms.values()):
+            if room.flow is not None:
+                await room.flow.stop()
         await self.writer.stop()
         await self.listener.stop()
-        for room in self.rooms.values():
+        for room in list(self.rooms.values()):
+            if room.flow is not None:
+                await room.flow.stop()
             room.close()
         self.rooms.clear()
 
@@ -68,8 +78,6 @@ class Hub:
                     head = fresh.head_seq if fresh is not None else interview.head_seq
                 room = Room(interview.id, head, self.load_range)
                 self.rooms[interview.id] = room
-                for callback in self.on_room_created:
-                    callback(room)
             return room
 
     def release(self, room: Room) -> None:
@@ -77,6 +85,55 @@ class Hub:
             room.close()
             del self.rooms[room.interview_id]
             self._room_locks.pop(room.interview_id, None)
+            if room.flow is not None:
+                self._stop_flow(room)
+
+    async def ensure_flow(self, room: Room) -> None:
+        """Run the interview flow for ``room`` here (the candidate is connected here)."""
+        async with self._room_locks[room.interview_id]:
+            if room.flow is not None:
+                return
+            head = room.head
+            async with self.db.transaction() as session:
+                interview = await session.get(Interview, room.interview_id)
+                if interview is None:
+                    return
+                asked = {
+                    str(q.id): PlannedQuestion(q.text, q.topic or "", tuple(q.key_points))
+                    for q in await questions_of(session, interview.id)
+                }
+            flow = InterviewFlow(room, self.writer, interview, self.interviewer, InterviewState(), asked)
+            # Registered before reading the log, so no event falls between the two.
+            room.flow = flow
+            room.sinks.append(flow)
+            flow.state = await self._replayed_state(room.interview_id, head)
+            flow.start()
+
+    async def _replayed_state(self, interview_id: uuid.UUID, upto: int) -> InterviewState:
+        state = InterviewState()
+        after = 0
+        while after < upto:
+            async with self.db.transaction() as session:
+                rows = await flow_events(session, interview_id, after, upto, PAGE)
+            if not rows:
+                break
+            for row in rows:
+                event = from_row(row.interview_id, row.seq, row.kind, row.ts, row.payload,
+                                 row.stream, row.client_seq)
+                state = apply_event(state, event.kind, event.seq, event.ts, event.d,
+                                    event.client_seq if event.stream is not None else None)
+                after = row.seq
+        return state
+
+    def _stop_flow(self, room: Room) -> None:
+        flow = room.flow
+        if flow is None:
+            return
+        room.flow = None
+        if flow in room.sinks:
+            room.sinks.remove(flow)
+        self._background.add(task := asyncio.create_task(flow.stop()))
+        task.add_done_callback(self._background.discard)
 
     async def load_range(self, interview_id: uuid.UUID, after: int, upto: int) -> list[StoredEvent]:
         async with self.db.transaction() as session:
@@ -118,5 +175,8 @@ class Hub:
         if origin == self.origin:
             return
         room = self.rooms.get(interview_id)
-        if room is not None and room.candidate is not None:
-            room.candidate.superseded()
+        if room is not None:
+            # The interview is driven from the other process now.
+            self._stop_flow(room)
+            if room.candidate is not None:
+                room.candidate.superseded()

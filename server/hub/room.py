@@ -19,6 +19,7 @@ from server.hub.outbox import Outgoing
 
 if TYPE_CHECKING:
     from server.hub.connection import Connection
+    from server.hub.interview_flow import InterviewFlow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class Room:
         self.candidate: Connection | None = None
         self.observers: set[Connection] = set()
         self.sinks: list[EventSink] = []
+        self.flow: InterviewFlow | None = None
         self._load_range = load_range
         self._waiting: dict[int, StoredEvent] = {}
         self._target = head

@@ -1,0 +1,89 @@
+"""Rows derived from the event log, written by the hub inside the event's own transaction.
+
+These take the writer's raw asyncpg connection: they run in its batch transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Sequence
+
+import asyncpg
+
+
+def answer_id(interview_id: uuid.UUID, qid: str) -> uuid.UUID:
+    """One answer per question: its id follows from the interview and the question."""
+    return uuid.uuid5(interview_id, f"answer:{qid}")
+
+
+async def save_plan(pg: asyncpg.Connection, interview_id: uuid.UUID, plan: Sequence[dict[str, Any]]) -> None:
+    await pg.execute(
+        "UPDATE interviews SET plan = $2::jsonb WHERE id = $1", interview_id, json.dumps(list(plan))
+    )
+
+
+async def insert_question(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, idx: int, kind: str, text: str,
+    parent_qid: str | None, topic: str, key_points: Sequence[str], asked_seq: int,
+) -> None:
+    await pg.execute(
+        "INSERT INTO questions (id, interview_id, parent_id, idx, kind, text, topic, key_points,"
+        " asked_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
+        uuid.UUID(qid), interview_id, uuid.UUID(parent_qid) if parent_qid else None, idx, kind,
+        text, topic[:120], json.dumps(list(key_points)), asked_seq,
+    )
+
+
+async def set_phase(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, phase: str, question_idx: int | None,
+) -> None:
+    await pg.execute(
+        "UPDATE interviews SET phase = $2::text,"
+        " question_idx = COALESCE($3::int, question_idx),"
+        " status = CASE WHEN $2::text = 'finished' THEN 'finished'"
+        " WHEN $2::text = 'lobby' THEN status ELSE 'live' END,"
+        " started_at = CASE WHEN $2::text NOT IN ('lobby', 'finished')"
+        " THEN COALESCE(started_at, now()) ELSE started_at END,"
+        " finished_at = CASE WHEN $2::text = 'finished' THEN now() ELSE finished_at END"
+        " WHERE id = $1",
+        interview_id, phase, question_idx,
+    )
+
+
+async def save_answer(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, transcript: str, skipped: bool,
+    started_seq: int | None, ended_seq: int | None, started_ts: int | None, ended_ts: int | None,
+) -> None:
+    await pg.execute(
+        "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
+        " ended_seq, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " to_timestamp($8::float8 / 1000), to_timestamp($9::float8 / 1000))"
+        " ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
+        " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
+        " ended_at = EXCLUDED.ended_at",
+        answer_id(interview_id, qid), interview_id, uuid.UUID(qid), transcript, skipped,
+        started_seq, ended_seq, started_ts, ended_ts,
+    )
+
+
+async def insert_analysis(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, d: dict[str, Any], source: str,
+    seq: int,
+) -> None:
+    has_answer = await pg.fetchval(
+        "SELECT 1 FROM answers WHERE id = $1", answer_id(interview_id, qid)
+    )
+    await pg.execute(
+        "INSERT INTO analyses (id, interview_id, question_id, answer_id, score, summary, strengths,"
+        " improvements, rubric, source, created_seq) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb,"
+        " $8::jsonb, $9::jsonb, $10, $11)",
+        uuid.uuid4(), interview_id, uuid.UUID(qid),
+        answer_id(interview_id, qid) if has_answer else None, float(d["score"]), d["summary"],
+        json.dumps(list(d["strengths"])), json.dumps(list(d["improvements"])),
+        json.dumps(dict(d["rubric"])), source, seq,
+    )
+
+
+async def save_score(pg: asyncpg.Connection, interview_id: uuid.UUID, score: float) -> None:
+    await pg.execute("UPDATE interviews SET score = $2 WHERE id = $1", interview_id, score)
