@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Self
 
 from .enums import FeedbackLevel, InterviewPhase, NoteTarget, QuestionKind
 from .fields import (
+    check_bool,
     check_int,
     check_number,
     check_optional_int,
@@ -45,11 +46,14 @@ class Phase:
     phase: InterviewPhase
     qid: str | None = None
     idx: int | None = None
+    # Extension: the candidate paused the interview in this phase.
+    paused: bool = False
 
     def __post_init__(self) -> None:
         set_field(self, "phase", coerce_enum(InterviewPhase, self.phase, "phase"))
         check_optional_str(self.qid, "qid", non_empty=True)
         check_optional_int(self.idx, "idx")
+        check_bool(self.paused, "paused")
 
     def to_payload(self) -> dict[str, Any]:
         d: dict[str, Any] = {"phase": self.phase.value}
@@ -57,6 +61,8 @@ class Phase:
             d["qid"] = self.qid
         if self.idx is not None:
             d["idx"] = self.idx
+        if self.paused:
+            d["paused"] = True
         return d
 
     @classmethod
@@ -66,6 +72,7 @@ class Phase:
             phase=required(d, "phase"),
             qid=limit_chars(optional(d, "qid"), "qid", limits.max_id_chars),
             idx=optional(d, "idx"),
+            paused=optional(d, "paused") or False,
         )
 
 
@@ -278,14 +285,20 @@ class NoteEvent:
     from_user: str
     text: str
     to: NoteTarget
+    # Extension: the instructor's display name.
+    name: str | None = None
 
     def __post_init__(self) -> None:
         check_str(self.from_user, "from", non_empty=True)
         check_str(self.text, "text", non_empty=True)
+        check_optional_str(self.name, "name")
         set_field(self, "to", coerce_enum(NoteTarget, self.to, "to"))
 
     def to_payload(self) -> dict[str, Any]:
-        return {"from": self.from_user, "text": self.text, "to": self.to.value}
+        payload = {"from": self.from_user, "text": self.text, "to": self.to.value}
+        if self.name is not None:
+            payload["name"] = self.name
+        return payload
 
     @classmethod
     @payload_parser
@@ -294,6 +307,7 @@ class NoteEvent:
             from_user=limit_chars(required(d, "from"), "from", limits.max_id_chars),
             text=limit_chars(required(d, "text"), "text", limits.max_note_chars),
             to=required(d, "to"),
+            name=limit_chars(optional(d, "name"), "name", limits.max_name_chars),
         )
 
 

@@ -87,11 +87,11 @@ async def _create_user(args: argparse.Namespace) -> int:
 
 async def _serve(args: argparse.Namespace) -> int:
     from hypercorn.asyncio import serve
-    from hypercorn.config import Config
 
     from server.app import create_app
     from server.database import Database
     from server.demo import ensure_demo_accounts
+    from server.hypercorn_config import hypercorn_config
 
     settings = load_settings()
     host = args.host or settings.host
@@ -105,10 +105,7 @@ async def _serve(args: argparse.Namespace) -> int:
         print("Demo accounts:")
         for account in accounts:
             print(f"  {account.role:<10} {account.username:<16} password: {account.password}")
-    config = Config()
-    config.bind = [f"{host}:{port}"]
-    config.accesslog = "-" if settings.environment == "development" else None
-    config.errorlog = "-"
+    config = hypercorn_config(settings, f"{host}:{port}")
     shutdown = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -345,8 +345,8 @@ class Connection:
         derived = None
         if isinstance(message, NoteRequest):
             kind = "note"
-            d: dict[str, Any] = {"from": self.user.display_name, "text": message.text,
-                                 "to": str(message.to)}
+            d: dict[str, Any] = {"from": self.user_id, "name": self.display_name,
+                                 "text": message.text, "to": str(message.to)}
         else:
             kind = message.TYPE
             d = message.to_payload()
