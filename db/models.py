@@ -196,6 +196,24 @@ class Event(Base):
     payload: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RefusedFrame(Base):
+    """A client data message the server refused: not stored, but its seq is used up.
+
+    Keeping the refusal makes ``acked`` (and so resume after a reconnect) cover it, so a
+    client that dropped the refused message from its outbox does not run into a gap.
+    """
+
+    __tablename__ = "refused_frames"
+
+    interview_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), primary_key=True
+    )
+    stream: Mapped[str] = mapped_column(String(128), primary_key=True)
+    client_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
 class Recording(Base):
     """One audio file: the chunks of one candidate stream, appended in order."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,6 +127,17 @@ def interview_document(detail: InterviewDetail) -> dict[str, Any]:
     document["questions"] = [_question(question) for question in detail.questions]
     document["answers"] = [_answer(answer) for answer in detail.answers]
     document["analyses"] = [_analysis(analysis) for analysis in detail.analyses]
+    document["recordings"] = [
+        {
+            "stream": recording.stream,
+            "mime": recording.mime,
+            "size_bytes": recording.size_bytes,
+            "chunks": recording.next_chunk,
+            "started_ts": recording.started_ts,
+            "url": f"/api/interviews/{detail.interview.id}/recording?stream={quote(recording.stream)}",
+        }
+        for recording in detail.recordings
+    ]
     document["observers"] = [
         {"username": user.username, "display_name": user.display_name}
         for user in detail.observers

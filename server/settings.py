@@ -38,6 +38,8 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_failure_window_s: int = 900
     ticket_ttl_s: int = 60
+    ws_messages_per_s: int = 500
+    ws_burst: int = 10_000
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -125,6 +127,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("LOGIN_FAILURE_WINDOW_S", "900"), "LOGIN_FAILURE_WINDOW_S", 1
         ),
         ticket_ttl_s=_int(env.get("TICKET_TTL_S", "60"), "TICKET_TTL_S", 1),
+        ws_messages_per_s=_int(env.get("WS_MESSAGES_PER_S", "500"), "WS_MESSAGES_PER_S", 1),
+        ws_burst=_int(env.get("WS_BURST", "10000"), "WS_BURST", 1),
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),

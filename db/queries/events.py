@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event
+from db.models import Event, Recording, RefusedFrame
 
 
 async def events_after(
@@ -22,14 +22,22 @@ async def events_after(
     return list(result)
 
 
-async def acked_upto(session: AsyncSession, interview_id: uuid.UUID, stream: str) -> int:
-    """The highest client seq of ``stream`` stored in the log (0 when none)."""
-    value: Any = await session.scalar(
-        select(func.max(Event.client_seq)).where(
-            Event.interview_id == interview_id, Event.stream == stream
-        )
-    )
-    return int(value or 0)
+async def stream_position(
+    session: AsyncSession, interview_id: uuid.UUID, stream: str
+) -> tuple[int, int]:
+    """Where a client stream stands, read in one snapshot: the highest client seq stored or
+    refused (0 when none), and the audio chunk its recording expects next."""
+    stored = select(func.max(Event.client_seq)).where(
+        Event.interview_id == interview_id, Event.stream == stream
+    ).scalar_subquery()
+    refused = select(func.max(RefusedFrame.client_seq)).where(
+        RefusedFrame.interview_id == interview_id, RefusedFrame.stream == stream
+    ).scalar_subquery()
+    chunk = select(Recording.next_chunk).where(
+        Recording.interview_id == interview_id, Recording.stream == stream
+    ).scalar_subquery()
+    row: Any = (await session.execute(select(stored, refused, chunk))).one()
+    return max(int(row[0] or 0), int(row[1] or 0)), int(row[2] or 0)
 
 
 async def flow_events(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Analysis, Answer, Interview, InterviewAccess, Question, User
+from db.models import Analysis, Answer, Interview, InterviewAccess, Question, Recording, User
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class InterviewDetail:
     answers: list[Answer]
     analyses: list[Analysis]
     observers: list[User]
+    recordings: list[Recording]
 
 
 async def create_interview(
@@ -98,7 +99,13 @@ async def get_interview_detail(session: AsyncSession, interview: Interview) -> I
         .where(InterviewAccess.interview_id == interview.id)
         .order_by(User.username)
     )
+    recordings = await session.scalars(
+        select(Recording)
+        .where(Recording.interview_id == interview.id)
+        .order_by(Recording.created_at, Recording.id)
+    )
     return InterviewDetail(
+        recordings=list(recordings),
         interview=interview,
         owner=owner,
         questions=list(questions),

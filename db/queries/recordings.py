@@ -8,16 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Recording
 
 
-async def next_chunk(session: AsyncSession, interview_id: uuid.UUID, stream: str) -> int:
-    """The chunk number the stream's recording expects next (0 for a new stream)."""
-    value = await session.scalar(
-        select(Recording.next_chunk).where(
-            Recording.interview_id == interview_id, Recording.stream == stream
-        )
-    )
-    return int(value or 0)
-
-
 async def recordings_of(session: AsyncSession, interview_id: uuid.UUID) -> list[Recording]:
     result = await session.scalars(
         select(Recording)

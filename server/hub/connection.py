@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from quart import Websocket
 
 from db.models import Interview, User
-from db.queries.events import acked_upto, events_after
-from db.queries.recordings import next_chunk
+from db.queries.events import events_after, stream_position
 from protocol import (
     Ack,
     Audio,
@@ -48,14 +47,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HELLO_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 2.0
+_PONG = encode(Pong())
 CATCH_UP_PAGE = 500
 
 
 class Closing(Exception):
-    def __init__(self, code: int, reason: str = "") -> None:
+    def __init__(self, code: int, reason: str = "", error: Error | None = None) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        # Sent just before the close frame, so the client learns the error code too.
+        self.error = error
 
 
 class Connection:
@@ -93,8 +96,8 @@ class Connection:
         self._welcome_frame = b""
         self._handler: asyncio.Task[Any] | None = None
         self._writer: asyncio.Task[None] | None = None
-        # Generous: a client resending its outbox after an outage sends a burst.
-        self._rate = TokenBucket(rate=500.0, burst=10_000.0)
+        # The burst is generous: a client resending its outbox after an outage sends one.
+        self._rate = TokenBucket(rate=hub.settings.ws_messages_per_s, burst=hub.settings.ws_burst)
 
     # ----- the handler task -------------------------------------------------
 
@@ -119,13 +122,22 @@ class Connection:
             self._leave()
 
     async def _close_socket(self, closing: Closing) -> None:
-        self.outbox.close()
+        # Leave the room first: a client that does not read may never take the close frame.
+        self._leave()
         if self._writer is not None:
-            self._writer.cancel()
+            try:
+                await self._writer
+            except (asyncio.CancelledError, Exception):
+                pass
         try:
-            await self.websocket.close(closing.code, closing.reason[:120])
+            await asyncio.wait_for(self._send_close(closing), CLOSE_TIMEOUT_S)
         except Exception:
-            log.debug("closing an already closed socket", exc_info=True)
+            log.debug("the close frame could not be sent", exc_info=True)
+
+    async def _send_close(self, closing: Closing) -> None:
+        if closing.error is not None:
+            await self.websocket.send(encode(closing.error))
+        await self.websocket.close(closing.code, closing.reason[:120])
 
     def _leave(self) -> None:
         self.hub.connections.discard(self)
@@ -183,8 +195,9 @@ class Connection:
         self.stream = hello.stream
         async with self.hub.db.transaction() as session:
             if self.stream is not None:
-                self.acked = await acked_upto(session, self.interview.id, self.stream)
-                self._next_audio_chunk = await next_chunk(session, self.interview.id, self.stream)
+                self.acked, self._next_audio_chunk = await stream_position(
+                    session, self.interview.id, self.stream
+                )
             fresh = await session.get(Interview, self.interview.id)
         if fresh is None:
             raise Closing(CloseCode.NOT_FOUND, "interview not found")
@@ -233,13 +246,14 @@ class Connection:
                 ack, item = await self.outbox.get()
                 if ack is not None:
                     await self.websocket.send(encode(Ack(upto=ack)))
-                    continue
-                assert item is not None
-                if item.seq is not None:
-                    if item.seq <= sent_upto:
-                        continue
-                    sent_upto = item.seq
-                await self.websocket.send(item.frame)
+                else:
+                    assert item is not None
+                    if item.seq is not None:
+                        if item.seq <= sent_upto:
+                            continue
+                        sent_upto = item.seq
+                    await self.websocket.send(item.frame)
+                self.outbox.sent()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -287,8 +301,8 @@ class Connection:
 
     async def _receive(self, frame: str | bytes) -> None:
         if not self._rate.take():
-            self.send_error(ErrorCode.RATE_LIMITED, "too many messages", fatal=True)
-            raise Closing(CloseCode.RATE_LIMITED, "too many messages")
+            error = Error(code=ErrorCode.RATE_LIMITED, message="too many messages", fatal=True)
+            raise Closing(CloseCode.RATE_LIMITED, "too many messages", error)
         try:
             envelope = decode_client_frame(frame, self.limits)
         except ProtocolError as error:
@@ -296,12 +310,11 @@ class Connection:
                 raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
             self.send_control(encode(error.to_error()))
             if error.ref is not None and error.ref == self.received_upto + 1:
-                # A refused data message still uses up its seq: the client drops it.
-                self.received_upto = error.ref
+                self._refuse(error.ref, error.code)
             return
         message = envelope.message
         if isinstance(message, Ping):
-            self.send_control(encode(Pong()))
+            self.outbox.set_pong(_PONG)
             return
         if isinstance(message, Hello):
             self.send_error(ErrorCode.CONFLICT, "hello was already received")
@@ -316,12 +329,24 @@ class Connection:
             self.send_error(ErrorCode.SEQ_GAP, f"expected seq {self.received_upto + 1}",
                             ref=seq, expected=self.received_upto + 1)
             return
-        self.received_upto = seq
         refusal = self._refusal(message)
         if refusal is not None:
             self.send_error(refusal[0], refusal[1], ref=seq)
+            self._refuse(seq, refusal[0])
             return
+        self.received_upto = seq
         self._append(envelope)
+
+    def _refuse(self, seq: int, code: ErrorCode) -> None:
+        """A refused data message is not stored, but its seq is used up, durably: the
+        refusal is recorded so that ``acked`` covers it, now and after a reconnect."""
+        self.received_upto = seq
+        if self.stream is None:
+            return
+        self._track(seq, self.hub.writer.append(Append(
+            interview_id=self.interview.id, kind="", d={}, ts=now_ms(), stream=self.stream,
+            client_seq=seq, refused=str(code),
+        )))
 
     def _refusal(self, message: Any) -> tuple[ErrorCode, str] | None:
         kind = message.TYPE
@@ -369,6 +394,9 @@ class Connection:
                 self._next_audio_chunk -= 1
             self.send_error(ErrorCode.UNAVAILABLE, str(error), ref=seq)
             return
+        self._track(seq, future)
+
+    def _track(self, seq: int, future: asyncio.Future[StoredEvent | None]) -> None:
         self._in_flight.append((seq, future))
         future.add_done_callback(lambda _: self._settle())
 
@@ -378,7 +406,9 @@ class Connection:
         while self._in_flight and self._in_flight[0][1].done():
             seq, future = self._in_flight.popleft()
             if future.exception() is not None:
-                self.send_error(ErrorCode.INTERNAL, "the message could not be stored", ref=seq)
+                # Never acknowledge what is not stored: the client reconnects and resends.
+                self.close_soon(CloseCode.INTERNAL, f"message {seq} could not be stored")
+                break
             self.acked = seq
             advanced = True
         if advanced:

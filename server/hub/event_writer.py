@@ -51,6 +51,8 @@ class Append:
     stream: str | None = None
     client_seq: int | None = None
     derived: DerivedWrite | None = None
+    # Set (to the error code) to record a refused client frame instead of an event.
+    refused: str | None = None
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -188,9 +190,14 @@ async def _write_batch(
     stored: list[StoredEvent | None] = []
     seen: set[tuple[uuid.UUID, str, int]] = set()
     records: list[tuple[Any, ...]] = []
+    refusals: list[Append] = []
     for item in batch:
         if item.interview_id not in heads:
             raise InterviewGone(str(item.interview_id))
+        if item.refused is not None:
+            refusals.append(item)
+            stored.append(None)
+            continue
         if item.stream is not None and item.client_seq is not None:
             key = (item.interview_id, item.stream, item.client_seq)
             if key in existing or key in seen:
@@ -211,6 +218,14 @@ async def _write_batch(
         records.append(
             (event.interview_id, event.seq, event.kind, event.stream, event.client_seq,
              event.ts, pack(dict(event.d)))
+        )
+    if refusals:
+        await pg.execute(
+            "INSERT INTO refused_frames (interview_id, stream, client_seq, code)"
+            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[])"
+            " ON CONFLICT DO NOTHING",
+            [r.interview_id for r in refusals], [r.stream for r in refusals],
+            [r.client_seq for r in refusals], [r.refused for r in refusals],
         )
     if records:
         await pg.copy_records_to_table(
@@ -245,7 +260,7 @@ async def _stored_frames(
     frames = [
         (item.interview_id, item.stream, item.client_seq)
         for item in batch
-        if item.stream is not None and item.client_seq is not None
+        if item.stream is not None and item.client_seq is not None and item.refused is None
     ]
     if not frames:
         return set()

@@ -9,7 +9,9 @@ is to be closed (4010) and the client resumes from the log.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
+from typing import Callable
 from dataclasses import dataclass
 
 
@@ -26,14 +28,21 @@ class Overflow(Exception):
 
 class Outbox:
     def __init__(self, *, soft_limit: int = 256, hard_limit: int = 2048,
-                 hard_bytes: int = 16 * 1024 * 1024) -> None:
+                 hard_bytes: int = 16 * 1024 * 1024, stall_s: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._items: deque[Outgoing] = deque()
         self._bytes = 0
         self._ack: int | None = None
+        self._pong: bytes | None = None
         self._soft_limit = soft_limit
         self._hard_limit = hard_limit
         self._hard_bytes = hard_bytes
         self._ready = asyncio.Event()
+        # A burst (a commit batch, a resent outbox) may queue many frames at once; only a
+        # member whose writer has stopped making progress is behind.
+        self._stall_s = stall_s
+        self._clock = clock
+        self._progress = clock()
         self.coalesced = 0
         self.closed = False
 
@@ -50,15 +59,27 @@ class Outbox:
             return
         self._items.append(item)
         self._bytes += len(item.frame)
-        if len(self._items) > self._soft_limit:
+        if len(self._items) > self._soft_limit and self.stalled():
             self._coalesce_faces()
         if len(self._items) > self._hard_limit or self._bytes > self._hard_bytes:
             raise Overflow(f"{len(self._items)} frames ({self._bytes} bytes) not yet sent")
         self._ready.set()
 
+    def stalled(self) -> bool:
+        return self._clock() - self._progress > self._stall_s
+
+    def sent(self) -> None:
+        """The writer finished sending something: the member is taking frames."""
+        self._progress = self._clock()
+
     def set_ack(self, upto: int) -> None:
         """Acks are coalesced: only the newest value waits to be sent, ahead of events."""
         self._ack = upto if self._ack is None else max(self._ack, upto)
+        self._ready.set()
+
+    def set_pong(self, frame: bytes) -> None:
+        """Pongs are coalesced too: one answers every ping received since the last one."""
+        self._pong = frame
         self._ready.set()
 
     def _coalesce_faces(self) -> None:
@@ -79,17 +100,21 @@ class Outbox:
         self._items = kept
 
     async def get(self) -> tuple[int | None, Outgoing | None]:
-        """The next thing to send: a pending ack value, or else the next queued frame."""
+        """The next thing to send: a pending ack value, a pong, or else the next queued frame."""
         while True:
             if self._ack is not None:
                 ack, self._ack = self._ack, None
                 return ack, None
+            if self._pong is not None:
+                pong, self._pong = self._pong, None
+                return None, Outgoing(pong, "pong")
             if self._items:
                 item = self._items.popleft()
                 self._bytes -= len(item.frame)
                 return None, item
             self._ready.clear()
             await self._ready.wait()
+            self._progress = self._clock()
 
     def close(self) -> None:
         self.closed = True

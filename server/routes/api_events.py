@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import re
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -31,10 +32,10 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, "bad_request", f"{name} must be a whole number") from None
+    # Plain ASCII digits only: int() would also take "1_000", " 5 " or non-ASCII digits.
+    if re.fullmatch(r"-?[0-9]{1,20}", raw) is None:
+        raise ApiError(400, "bad_request", f"{name} must be a whole number")
+    value = int(raw)
     if not minimum <= value <= maximum:
         raise ApiError(400, "bad_request", f"{name} must be between {minimum} and {maximum}")
     return value
@@ -86,18 +87,24 @@ async def recording(interview_id: str) -> Response:
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
     start, end, status = 0, size, 200
     header = request.headers.get("Range")
-    if header:
-        ranges = parse_range_header(header)
-        bounds = ranges.range_for_length(size) if ranges is not None else None
-        if bounds is None:
+    ranges = parse_range_header(header) if header else None
+    # A Range this server cannot use (another unit, several ranges, bad syntax) is ignored.
+    if ranges is not None and ranges.units == "bytes" and len(ranges.ranges) == 1:
+        start, stop = ranges.ranges[0]
+        if stop is None and start < 0:
+            # A suffix longer than the recording means all of it (RFC 9110, 14.1.2).
+            start = max(size + start, 0)
+        end = size if stop is None else min(stop, size)
+        if start >= end:
             headers["Content-Range"] = f"bytes */{size}"
             return Response(b"", status=416, headers=headers)
-        start, end = bounds
         status = 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
     body: Any = b"" if request.method == "HEAD" else _read(path, start, end)
     response = Response(body, status=status, headers=headers, mimetype=chosen.mime.split(";")[0])
+    # An empty HEAD body must not set Content-Length to 0: it is the length a GET would send.
+    response.content_length = end - start
     return response
 
 

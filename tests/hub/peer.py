@@ -39,6 +39,13 @@ class Api:
     async def close(self) -> None:
         await self.http.aclose()
 
+    def at(self, base_url: str) -> Api:
+        """The same account (its session cookie) against another server process."""
+        other = Api(base_url)
+        other.http.cookies = self.http.cookies
+        other.user = self.user
+        return other
+
     async def sign_up(self, role: str = "candidate") -> dict[str, Any]:
         username = f"{role[:4]}-{secrets.token_hex(4)}"
         response = await self.http.post(
@@ -107,9 +114,13 @@ class Peer:
     controls: list[ServerMessage] = field(default_factory=list)
     errors: list[Error] = field(default_factory=list)
     gaps: list[tuple[int, int]] = field(default_factory=list)
+    # Extra keyword arguments for the websockets client (ping_interval, max_queue, ...).
+    options: dict[str, Any] = field(default_factory=dict)
 
     async def connect(self, url: str | None = None) -> Welcome:
-        self.ws = await connect(url or self.url, max_size=None, compression=None)
+        self.ws = await connect(
+            url or self.url, **{"max_size": None, "compression": None, **self.options}
+        )
         await self.ws.send(encode(Hello(role=self.role, stream=self.stream, last_seq=self.last_seq)))
         welcome = decode_server_frame(await asyncio.wait_for(self.ws.recv(), 10)).message
         assert isinstance(welcome, Welcome), welcome
@@ -121,12 +132,35 @@ class Peer:
             await self.ws.send(encode(self.outbox[seq], seq=seq))
         return welcome
 
+    async def send_as(self, message: ClientDataMessage, seq: int) -> None:
+        """Send ``message`` with this ``seq`` as it is (a resend, a gap), outside the outbox."""
+        assert self.ws is not None
+        await self.ws.send(encode(message, seq=seq))
+
+    def drop(self, *, flush: bool = False) -> None:
+        """Lose the connection without a close handshake, keeping the outbox: at once, or
+        (``flush``) after what was already sent has gone out."""
+        assert self.ws is not None
+        if flush:
+            self.ws.transport.close()
+        else:
+            self.ws.transport.abort()
+        self.ws = None
+
     async def send(self, message: ClientDataMessage) -> int:
         seq = self.next_seq
         self.next_seq += 1
         self.outbox[seq] = message
         assert self.ws is not None
         await self.ws.send(encode(message, seq=seq))
+        return seq
+
+    def enqueue(self, message: ClientDataMessage) -> int:
+        """Give ``message`` the next seq and keep it in the outbox without sending it
+        (what a client does while disconnected); ``connect`` resends it."""
+        seq = self.next_seq
+        self.next_seq += 1
+        self.outbox[seq] = message
         return seq
 
     def _apply(self, envelope: Envelope[ServerMessage]) -> None:

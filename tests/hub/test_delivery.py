@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import msgpack
+
 from protocol import Audio, Face, FaceFrame, Transcript
 from tests.hub.peer import Api, Peer
 
@@ -137,3 +139,28 @@ async def test_a_late_observer_catches_up_then_goes_live(api: Api, instructor: A
     assert [e.seq for e in observer.events] == list(range(1, observer.last_seq + 1))
     for peer in (observer, candidate):
         await peer.close()
+
+
+async def test_a_refused_frame_uses_up_its_seq_durably(api: Api) -> None:
+    await api.sign_up()
+    interview = await api.interview()
+    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
+    await candidate.connect()
+    await candidate.send(Transcript(seg=0, text="fine", final=True, src="typed"))
+    assert candidate.ws is not None
+    # Too long for a transcript: refused with bad_payload and not stored.
+    refused = Transcript(seg=1, text="x" * 4001, final=True, src="typed")  # type: ignore[call-arg]
+    await candidate.ws.send(msgpack.packb({"t": "transcript", "seq": 2, "d": refused.to_payload()}))
+    candidate.next_seq = 3
+    await candidate.until(lambda p: p.errors and p.acked == 2)
+    assert str(candidate.errors[0].code) == "bad_payload" and candidate.errors[0].ref == 2
+    await candidate.close()
+    # A client that dropped the refused frame resumes without a gap.
+    welcome = await candidate.connect(await api.ws_url(interview, "candidate"))
+    assert welcome.acked == 2
+    await candidate.send(Transcript(seg=1, text="after the refusal", final=True, src="typed"))
+    await candidate.until(lambda p: p.acked == 3)
+    assert len(candidate.errors) == 1
+    await candidate.close()
+    stored = [e["d"]["src_seq"] for e in await api.events(interview) if e["t"] == "transcript"]
+    assert stored == [1, 3]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from protocol import Hello, NoteRequest, Ping, Pong, Transcript, Welcome, decode_server_frame, encode
+from tests.hub.conftest import server_env
 from tests.hub.peer import Api, Peer
+from tests.live_server import live_server
 
 
 async def closed_with(url: str, *frames: bytes | str, origin: str | None = None,
@@ -168,3 +171,24 @@ async def test_seq_gap_and_duplicates(api: Api, role: str) -> None:
     await peer.close()
     events = await api.events(interview)
     assert [e["d"]["src_seq"] for e in events if e["t"] == "transcript"] == [1]
+
+
+async def test_a_flood_is_closed_with_4008(database_url: str, tmp_path: Path) -> None:
+    env = {**server_env(database_url, tmp_path), "WS_MESSAGES_PER_S": "20", "WS_BURST": "200"}
+    with live_server(env, log=tmp_path / "server.log") as (url, _):
+        api = Api(url)
+        await api.sign_up()
+        interview = await api.interview()
+        # The server closes at once; the client need not wait long for the TCP close.
+        peer = Peer(await api.ws_url(interview, "candidate"), "candidate", options={"close_timeout": 1})
+        await peer.connect()
+        reading = asyncio.create_task(peer.close_code(timeout=30))
+        assert peer.ws is not None
+        try:
+            for _ in range(400):
+                await peer.ws.send(encode(Ping()))
+        except ConnectionClosed:
+            pass
+        assert await reading == 4008
+        assert any(str(e.code) == "rate_limited" and e.fatal for e in peer.errors)
+        await api.close()

@@ -20,8 +20,25 @@ async def test_acks_go_first_and_are_coalesced() -> None:
     assert ack is None and sent is not None and sent.seq == 1
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_burst_to_a_member_that_keeps_up_loses_nothing() -> None:
+    outbox = Outbox(soft_limit=4, hard_limit=100, clock=Clock())
+    for seq in range(1, 50):
+        outbox.push(item("face", seq))
+    assert len(outbox) == 49 and outbox.coalesced == 0
+
+
 async def test_laggard_loses_superseded_faces_only() -> None:
-    outbox = Outbox(soft_limit=4, hard_limit=100)
+    clock = Clock()
+    outbox = Outbox(soft_limit=4, hard_limit=100, stall_s=0.25, clock=clock)
+    clock.now = 1.0  # nothing sent for a second: the member is behind
     kinds = ["face", "transcript", "face", "audio", "face", "state", "face"]
     for seq, kind in enumerate(kinds, 1):
         outbox.push(item(kind, seq))
