@@ -91,7 +91,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from server.app import create_app
     from server.database import Database
     from server.demo import ensure_demo_accounts
-    from server.hypercorn_config import hypercorn_config
+    from server.serving import hypercorn_config
 
     settings = load_settings()
     host = args.host or settings.host
@@ -110,9 +110,19 @@ async def _serve(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown.set)
+    app = create_app(settings)
+
+    async def shutdown_trigger() -> None:
+        await shutdown.wait()
+        # Hypercorn waits for open connections before the app's own shutdown runs, so the
+        # sockets are closed here first: clients see 1001 at once and reconnect elsewhere.
+        hub = getattr(app, "hub", None)
+        if hub is not None:
+            await hub.close_connections()
+
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     print(f"Interview Engine is running at http://{shown_host}:{port}  (Ctrl+C to stop)", flush=True)
-    await serve(create_app(settings), config, shutdown_trigger=shutdown.wait)  # type: ignore[arg-type]
+    await serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
     return EXIT_OK
 
 

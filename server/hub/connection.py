@@ -166,9 +166,6 @@ class Connection:
     def superseded(self) -> None:
         self.close_soon(CloseCode.SUPERSEDED, "another connection took over as candidate")
 
-    async def shut_down(self) -> None:
-        self.close_soon(CloseCode.GOING_AWAY, "server shutting down")
-
     # ----- handshake ---------------------------------------------------------
 
     async def _hello(self) -> Hello:

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from typing import TYPE_CHECKING, Sequence
 
-from db.embedded import libpq_dsn
+from protocol import CloseCode
 from db.queries.events import events_after, flow_events
 from db.queries.questions import questions_of
 from db.models import Interview
@@ -55,9 +55,17 @@ class Hub:
         except asyncio.TimeoutError:
             log.warning("notify listener not connected yet; other processes' events will lag")
 
+    async def close_connections(self, timeout_s: float = 3.0) -> None:
+        """Close every socket with 1001 (going away) so clients reconnect elsewhere."""
+        connections = list(self.connections)
+        for connection in connections:
+            connection.close_soon(CloseCode.GOING_AWAY, "server shutting down")
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self.connections and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.05)
+
     async def stop(self) -> None:
-        for connection in list(self.connections):
-            await connection.shut_down()
+        await self.close_connections()
         for room in list(self.rooms.values()):
             if room.flow is not None:
                 await room.flow.stop()
@@ -93,7 +101,6 @@ class Hub:
         async with self._room_locks[room.interview_id]:
             if room.flow is not None:
                 return
-            head = room.head
             async with self.db.transaction() as session:
                 interview = await session.get(Interview, room.interview_id)
                 if interview is None:
@@ -103,7 +110,9 @@ class Hub:
                     for q in await questions_of(session, interview.id)
                 }
             flow = InterviewFlow(room, self.writer, interview, self.interviewer, InterviewState(), asked)
-            # Registered before reading the log, so no event falls between the two.
+            # No await between reading the head and registering: every later event reaches
+            # the flow live, every earlier one through the replay below.
+            head = room.head
             room.flow = flow
             room.sinks.append(flow)
             flow.state = await self._replayed_state(room.interview_id, head)

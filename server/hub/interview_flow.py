@@ -226,8 +226,16 @@ class InterviewFlow:
 
         return rows
 
+    def _planned(self, qid: str) -> PlannedQuestion:
+        """What was asked as ``qid`` (from the log when another process asked it)."""
+        known = self.asked.get(qid)
+        if known is not None:
+            return known
+        logged = self.state.question(qid)
+        return PlannedQuestion(text=logged.text if logged else "", topic="unknown")
+
     async def _analyze(self, qid: str, skipped: bool) -> None:
-        question = self.asked.get(qid) or PlannedQuestion(text="", topic="unknown")
+        question = self._planned(qid)
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
         metrics = {SKIPPED: 1.0} if skipped else {}
@@ -275,7 +283,7 @@ class InterviewFlow:
         state = self.state
         results = []
         for analysis in state.analyses:
-            question = self.asked.get(analysis.qid) or PlannedQuestion(text="", topic="unknown")
+            question = self._planned(analysis.qid)
             answer = state.answer(analysis.qid)
             answered = answer is not None and not answer.skipped and bool(answer.transcript)
             results.append((question, AnswerAnalysis(
