@@ -38,6 +38,7 @@ from server.flow import (
 )
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.events import StoredEvent
+from server.hub.tasks import cancel_and_wait
 from server.hub.room import Room
 from server.interviewer import AnswerAnalysis, Interviewer, InterviewSpec, PlannedQuestion
 from server.interviewer.base import SKIPPED
@@ -86,13 +87,8 @@ class InterviewFlow:
         self._task = asyncio.create_task(self._run(), name=f"flow-{self.interview_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     def on_event(self, event: StoredEvent) -> None:
         if event.kind not in ("face", "audio"):

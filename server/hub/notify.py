@@ -14,6 +14,8 @@ from typing import Callable
 
 import asyncpg
 
+from server.hub.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[uuid.UUID, str], None]
@@ -33,13 +35,8 @@ class NotifyListener:
         self._task = asyncio.create_task(self._run(), name="notify-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         delay = 0.1

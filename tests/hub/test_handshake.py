@@ -192,3 +192,25 @@ async def test_a_flood_is_closed_with_4008(database_url: str, tmp_path: Path) ->
         assert await reading == 4008
         assert any(str(e.code) == "rate_limited" and e.fatal for e in peer.errors)
         await api.close()
+
+
+async def test_a_frame_that_cannot_be_stored_closes_with_1011(api: Api, database_url: str) -> None:
+    """Never acknowledged: the client keeps the frame and learns the interview is gone."""
+    import asyncpg
+
+    from db.embedded import libpq_dsn
+
+    await api.sign_up()
+    interview = await api.interview()
+    peer = Peer(await api.ws_url(interview, "candidate"), "candidate")
+    await peer.connect()
+    await peer.send(Transcript(seg=0, text="stored", final=True, src="typed"))
+    await peer.until(lambda p: p.acked == 1)
+    connection = await asyncpg.connect(libpq_dsn(database_url))
+    try:
+        await connection.execute("DELETE FROM interviews WHERE id = $1", uuid.UUID(interview))
+    finally:
+        await connection.close()
+    await peer.send(Transcript(seg=1, text="cannot be stored", final=True, src="typed"))
+    assert await peer.close_code() == 1011
+    assert peer.acked == 1 and 2 in peer.outbox
