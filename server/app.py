@@ -17,7 +17,7 @@ from server.errors import register_error_handlers
 from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
-from server.interviewer import SimpleInterviewer
+from server.interviewer.choice import interviewer_factory
 from server.routes import api_accounts, api_events, api_interviews, health, pages, vendor
 from server.routes.vendor import NODE_MODULES
 from server.settings import PROJECT_ROOT, Settings, load_settings
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
-        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), SimpleInterviewer())
+        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewer_factory(settings))
         await app.hub.start()
         try:
             yield

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Quart, Response, jsonify, request
+from quart import Quart, Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 _STATUS_CODES = {
@@ -82,6 +82,9 @@ def register_error_handlers(app: Quart) -> None:
 
     @app.errorhandler(Exception)
     async def handle_unexpected(error: Exception) -> Any:
+        if not has_request_context():
+            app.logger.error("unhandled error on a websocket", exc_info=error)
+            raise error
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500, "internal", "internal server error")

@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Sequence
 
 from protocol import CloseCode
 from db.queries.events import events_after, flow_events
-from db.queries.questions import questions_of
+from db.queries.questions import questions_of, recent_question_texts
 from db.models import Interview
 from server.database import Database
 from server.hub.event_writer import NOTIFY_CHANNEL, EventWriter
 from server.hub.events import StoredEvent, from_row
 from server.hub.notify import NotifyListener
 from server.flow import InterviewState, apply_event
-from server.hub.interview_flow import InterviewFlow
+from server.hub.interview_flow import InterviewerFactory, InterviewFlow
 from server.hub.room import Room
-from server.interviewer import Interviewer, PlannedQuestion
+from server.interviewer import PlannedQuestion
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,7 +33,9 @@ PAGE = 1000
 
 
 class Hub:
-    def __init__(self, settings: Settings, db: Database, dsn: str, interviewer: Interviewer) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, dsn: str, make_interviewer: InterviewerFactory
+    ) -> None:
         self.settings = settings
         self.db = db
         self.origin = secrets.token_hex(8)
@@ -44,7 +46,9 @@ class Hub:
         )
         self.connections: set[Connection] = set()
         self._room_locks: dict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.interviewer = interviewer
+        # One interviewer per live interview (its token budget is per interview); it calls
+        # back when it has to switch to the offline interviewer.
+        self.make_interviewer = make_interviewer
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -109,12 +113,15 @@ class Hub:
                     str(q.id): PlannedQuestion(q.text, q.topic or "", tuple(q.key_points))
                     for q in await questions_of(session, interview.id)
                 }
-            flow = InterviewFlow(room, self.writer, interview, self.interviewer, InterviewState(), asked)
+                history = await recent_question_texts(
+                    session, interview.owner_id, exclude=interview.id
+                )
+            flow = InterviewFlow(room, self.writer, interview, self.make_interviewer, asked, history)
             # No await between reading the head and registering: every later event reaches
             # the flow live, every earlier one through the replay below.
             head = room.head
             room.flow = flow
-            room.sinks.append(flow)
+            room.sinks.extend((flow, flow.coaching))
             flow.state = await self._replayed_state(room.interview_id, head)
             flow.start()
 
@@ -139,8 +146,7 @@ class Hub:
         if flow is None:
             return
         room.flow = None
-        if flow in room.sinks:
-            room.sinks.remove(flow)
+        room.sinks = [sink for sink in room.sinks if sink not in (flow, flow.coaching)]
         self._background.add(task := asyncio.create_task(flow.stop()))
         task.add_done_callback(self._background.discard)
 

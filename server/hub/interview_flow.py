@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import asyncpg
 
@@ -36,6 +36,7 @@ from server.flow import (
     may_follow_up,
     next_question_number,
 )
+from server.hub.coaching import Coaching
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.events import StoredEvent
 from server.hub.tasks import cancel_and_wait
@@ -46,6 +47,8 @@ from server.interviewer.base import SKIPPED
 log = logging.getLogger(__name__)
 
 Derived = Callable[[asyncpg.Connection, StoredEvent], Any]
+# Builds this interview's interviewer; the callback is told when it falls back offline.
+InterviewerFactory = Callable[[Callable[[str], None]], Interviewer]
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,9 @@ class _Pending:
 
 class InterviewFlow:
     def __init__(
-        self, room: Room, writer: EventWriter, interview: Interview, interviewer: Interviewer,
-        state: InterviewState, asked: dict[str, PlannedQuestion],
+        self, room: Room, writer: EventWriter, interview: Interview,
+        make_interviewer: InterviewerFactory, asked: dict[str, PlannedQuestion],
+        history: Sequence[str] = (),
     ) -> None:
         self.room = room
         self.writer = writer
@@ -70,11 +74,11 @@ class InterviewFlow:
             questions_total=interview.questions_total,
         )
         self.plan = [_planned(item) for item in interview.plan or []]
-        self.interviewer = interviewer
-        self.state = state
+        self.interviewer = make_interviewer(self._switched)
+        self.state = InterviewState()
         self.asked = asked
-        # Recorded with each analysis: which interviewer produced it.
-        self.source = str(getattr(interviewer, "source", "local"))[:16]
+        self.history = tuple(history)
+        self.coaching = Coaching(writer, interview.id, interview.kind, self.interviewer, self._planned)
         self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue()
         self._pending: deque[_Pending] = deque()
         self._task: asyncio.Task[None] | None = None
@@ -89,6 +93,18 @@ class InterviewFlow:
     async def stop(self) -> None:
         task, self._task = self._task, None
         await cancel_and_wait(task)
+        await self.coaching.stop()
+
+    def _switched(self, reason: str) -> None:
+        """The AI interviewer failed and the offline one took over: say so in the log."""
+        d = {
+            "fid": str(uuid.uuid4()), "kind": "interviewer", "level": "info",
+            "message": "The AI interviewer is unavailable right now; the offline interviewer "
+            f"continues ({reason[:120]}).",
+        }
+        self.writer.append(Append(self.interview_id, "feedback", d, now_ms())).add_done_callback(
+            lambda f: f.cancelled() or f.exception()
+        )
 
     def on_event(self, event: StoredEvent) -> None:
         if event.kind not in ("face", "audio"):
@@ -153,7 +169,7 @@ class InterviewFlow:
 
     async def _plan_and_ask(self) -> None:
         if not self.plan:
-            self.plan = await self.interviewer.plan_questions(self.spec, ())
+            self.plan = await self.interviewer.plan_questions(self.spec, self.history)
         await self._ask(self.plan[0], idx=1, kind=QuestionKind.MAIN, parent_qid=None, save_plan=True)
 
     async def _ask(self, question: PlannedQuestion, *, idx: int, kind: QuestionKind,
@@ -234,7 +250,7 @@ class InterviewFlow:
         question = self._planned(qid)
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
-        metrics = {SKIPPED: 1.0} if skipped else {}
+        metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
         try:
             result = await self.interviewer.analyze(question, text, metrics)
         except Exception:
@@ -245,7 +261,9 @@ class InterviewFlow:
             "strengths": list(result.strengths), "improvements": list(result.improvements),
             "rubric": {name: round(float(v), 2) for name, v in result.rubric.items()},
         }
-        interview_id, source = self.interview_id, self.source
+        # Recorded with the analysis: which interviewer produced it (after any fallback).
+        interview_id = self.interview_id
+        source = str(getattr(self.interviewer, "source", "local"))[:16]
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
             await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
@@ -271,7 +289,7 @@ class InterviewFlow:
             await self._finish()
             return
         if len(self.plan) < number:
-            self.plan = await self.interviewer.plan_questions(self.spec, ())
+            self.plan = await self.interviewer.plan_questions(self.spec, self.history)
         await self._ask(self.plan[number - 1], idx=number, kind=QuestionKind.MAIN, parent_qid=None,
                         save_plan=True)
 
