@@ -56,6 +56,7 @@ migrate: install
 
 test: install browser
 	$(BIN)/python -m pytest
+	cd web && npm test --silent
 
 clean:
 	rm -rf $(VENV) web/node_modules .data .pytest_cache

@@ -72,7 +72,7 @@ class Phase:
             phase=required(d, "phase"),
             qid=limit_chars(optional(d, "qid"), "qid", limits.max_id_chars),
             idx=optional(d, "idx"),
-            paused=optional(d, "paused") or False,
+            paused=False if optional(d, "paused") is None else d["paused"],
         )
 
 

@@ -11,6 +11,7 @@ NODE_MODULES = PROJECT_ROOT / "web" / "node_modules"
 PACKAGES = {
     "bootstrap": "bootstrap/dist",
     "fontawesome": "@fortawesome/fontawesome-free",
+    "msgpack": "@msgpack/msgpack/dist.esm",
 }
 _FONTAWESOME_PARTS = ("css/", "webfonts/")
 
