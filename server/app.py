@@ -65,12 +65,14 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
-        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewer_factory(settings))
+        interviewers = interviewer_factory(settings)
+        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers)
         await app.hub.start()
         try:
             yield
         finally:
             await app.hub.stop()
+            await interviewers.aclose()
             await app.db.close()
 
     @app.after_request

@@ -29,6 +29,9 @@ class Settings:
     secret_key: str = ""
     gemini_api_key: str | None = None
     gemini_model: str = "gemini-2.5-flash"
+    gemini_base_url: str | None = None
+    gemini_timeout_s: float = 8.0
+    gemini_token_budget: int = 60_000
     recordings_dir: Path = PROJECT_ROOT / "recordings"
     allowed_origins: tuple[str, ...] = ()
     max_frame_bytes: int = 256 * 1024
@@ -65,6 +68,16 @@ def _int(value: str, name: str, minimum: int = 0) -> int:
         raise SettingsError(f"{name} must be an integer, not {value!r}") from None
     if number < minimum:
         raise SettingsError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _float(value: str, name: str, minimum: float = 0.0) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+    if not number >= minimum or number == float("inf"):
+        raise SettingsError(f"{name} must be a finite number of at least {minimum:g}, not {value}")
     return number
 
 
@@ -110,6 +123,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=_secret_key(environment, env, data_dir),  # type: ignore[arg-type]
         gemini_api_key=env.get("GEMINI_API_KEY", "").strip() or None,
         gemini_model=env.get("GEMINI_MODEL", "").strip() or Settings.gemini_model,
+        gemini_base_url=env.get("GEMINI_BASE_URL", "").strip().rstrip("/") or None,
+        gemini_timeout_s=_float(env.get("GEMINI_TIMEOUT_S", "8"), "GEMINI_TIMEOUT_S", 0.1),
+        gemini_token_budget=_int(
+            env.get("GEMINI_TOKEN_BUDGET", "60000"), "GEMINI_TOKEN_BUDGET", 1000
+        ),
         recordings_dir=Path(env.get("RECORDINGS_DIR") or PROJECT_ROOT / "recordings").resolve(),
         allowed_origins=origins,
         max_frame_bytes=_int(env.get("MAX_FRAME_BYTES", str(256 * 1024)), "MAX_FRAME_BYTES", 1024),

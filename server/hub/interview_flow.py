@@ -43,6 +43,7 @@ from server.hub.tasks import cancel_and_wait
 from server.hub.room import Room
 from server.interviewer import AnswerAnalysis, Interviewer, InterviewSpec, PlannedQuestion
 from server.interviewer.base import SKIPPED
+from server.interviewer.fallback import Restart
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +176,16 @@ class InterviewFlow:
     async def _ask(self, question: PlannedQuestion, *, idx: int, kind: QuestionKind,
                    parent_qid: str | None, save_plan: bool = False) -> None:
         qid = str(uuid.uuid4())
+        pieces: list[str] = []
         async for piece in self.interviewer.ask(question):
-            self.room.broadcast_control(encode(QuestionDelta(qid=qid, text=piece)))
+            if isinstance(piece, Restart):
+                # The stream failed midway and the offline interviewer asks afresh.
+                pieces.clear()
+            pieces.append(piece)
+            if piece:
+                self.room.broadcast_control(encode(QuestionDelta(qid=qid, text=piece)))
+        # Logged as the candidate saw it (an AI interviewer may phrase the question aloud).
+        asked_text = "".join(pieces).strip() or question.text
         plan = [_plan_item(item) for item in self.plan]
         interview_id = self.interview_id
 
@@ -184,12 +193,12 @@ class InterviewFlow:
             if save_plan:
                 await flow_rows.save_plan(pg, interview_id, plan)
             await flow_rows.insert_question(
-                pg, interview_id, qid=qid, idx=idx, kind=kind.value, text=question.text,
+                pg, interview_id, qid=qid, idx=idx, kind=kind.value, text=asked_text,
                 parent_qid=parent_qid, topic=question.topic, key_points=question.key_points,
                 asked_seq=event.seq,
             )
 
-        d: dict[str, Any] = {"qid": qid, "idx": idx, "kind": kind.value, "text": question.text}
+        d: dict[str, Any] = {"qid": qid, "idx": idx, "kind": kind.value, "text": asked_text}
         if parent_qid is not None:
             d["parent_qid"] = parent_qid
         self.asked[qid] = question

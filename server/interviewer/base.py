@@ -97,7 +97,9 @@ class Interviewer(Protocol):
         ...
 
     def ask(self, question: PlannedQuestion) -> AsyncIterator[str]:
-        """The question's text in pieces, as it is produced; the pieces join to the text."""
+        """The question in pieces, as it is produced; the pieces join to the question as asked
+        (an AI interviewer may phrase it aloud). A ``Restart`` piece means: discard what came
+        before (the stream failed and another interviewer asks afresh)."""
         ...
 
     async def follow_up(self, question: PlannedQuestion, answer: str) -> PlannedQuestion | None:

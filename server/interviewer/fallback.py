@@ -1,0 +1,205 @@
+"""An interviewer that answers from a fallback whenever the primary fails.
+
+:class:`FallbackInterviewer` calls the primary (Gemini) and, on any failure — a timeout, an
+error status, the circuit breaker open, the token budget used up, unusable or blocked model
+output, or any other exception — answers the same call from the fallback (the offline
+interviewer). Cancellation is never a failure: it propagates and nothing else is called.
+
+``on_switch(reason)`` is called once each time answering moves from the primary to the
+fallback (not again while the fallback keeps answering; again after the primary has
+answered in between), so the caller can log one visible event per switch.
+
+Streaming ``ask()``: when the primary's stream fails before its first piece, the fallback's
+pieces follow as if nothing happened. When it fails midway, the question starts again:
+:data:`RESTART` is yielded, then the fallback's whole question. ``RESTART`` is an empty
+string (harmless to a consumer that just joins or forwards pieces) of the type
+:class:`Restart`, so a consumer that keeps the text drops what it has so far on seeing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
+
+from .base import (
+    AnswerAnalysis,
+    CoachingHint,
+    FinalReport,
+    Interviewer,
+    InterviewSpec,
+    PlannedQuestion,
+)
+from .resilience import InterviewerError
+
+log = logging.getLogger(__name__)
+
+
+class Restart(str):
+    """A piece of ``ask()`` meaning: forget the pieces so far, the question starts again."""
+
+    __slots__ = ()
+
+
+RESTART = Restart("")
+
+
+def reason_of(exc: BaseException) -> str:
+    """A short reason for a failure, for logs and events."""
+    if isinstance(exc, InterviewerError):
+        return exc.reason
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    return f"error ({type(exc).__name__})"
+
+
+class FallbackInterviewer:
+    def __init__(
+        self, primary: Interviewer, fallback: Interviewer, *,
+        on_switch: Callable[[str], None] | None = None,
+    ) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self.on_switch = on_switch
+        self._primary_source = str(getattr(primary, "source", "primary"))
+        self._fallback_source = str(getattr(fallback, "source", "local"))
+        self._source = self._primary_source
+        self.switches = 0
+        self.last_reason: str | None = None
+
+    @property
+    def source(self) -> str:
+        """Which interviewer answered the last call ("gemini" or "local"); the primary's
+        before any call."""
+        return self._source
+
+    # ----- bookkeeping --------------------------------------------------------------------
+
+    def _answered_by_primary(self) -> None:
+        if self._source != self._primary_source:
+            log.info("interviewer: %s answers again", self._primary_source)
+        self._source = self._primary_source
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        reason = reason_of(exc)
+        self.last_reason = reason
+        log.warning("interviewer: %s %s failed (%s: %s); answering from %s", self._primary_source,
+                    what, reason, exc, self._fallback_source)
+        if self._source == self._fallback_source:
+            return
+        self._source = self._fallback_source
+        self.switches += 1
+        if self.on_switch is not None:
+            try:
+                self.on_switch(reason)
+            except Exception:
+                log.exception("interviewer: on_switch callback failed")
+
+    # ----- the Interviewer protocol -------------------------------------------------------
+
+    async def plan_questions(
+        self, spec: InterviewSpec, history: Sequence[str]
+    ) -> list[PlannedQuestion]:
+        """The primary's plan, topped up from the fallback's when it has fewer than
+        ``spec.questions_total`` questions (or the fallback's plan when it fails)."""
+        try:
+            planned = list(await self.primary.plan_questions(spec, history))
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("plan_questions", exc)
+            return await self.fallback.plan_questions(spec, history)
+        self._answered_by_primary()
+        count = spec.questions_total
+        if len(planned) < count:
+            have = {_norm(q.text) for q in planned}
+            extra = await self.fallback.plan_questions(
+                spec, [*history, *(q.text for q in planned)])
+            fresh = [q for q in extra if _norm(q.text) not in have]
+            filler = (fresh + [q for q in extra if q not in fresh])[: count - len(planned)]
+            log.info("interviewer: %s planned %d of %d questions, %s added %d",
+                     self._primary_source, len(planned), count, self._fallback_source,
+                     len(filler))
+            planned += filler
+        return planned[:count]
+
+    async def ask(self, question: PlannedQuestion) -> AsyncIterator[str]:
+        stream = aiter(self.primary.ask(question))
+        said = False
+        failure: Exception | None = None
+        try:
+            while True:
+                try:
+                    piece = await anext(stream)
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+                    failure = exc
+                    break
+                said = True
+                yield piece
+        finally:
+            await _aclose(stream)
+        if failure is None:
+            self._answered_by_primary()
+            return
+        self._failed("ask", failure)
+        if said:
+            yield RESTART
+        stream = aiter(self.fallback.ask(question))
+        try:
+            async for piece in stream:
+                yield piece
+        finally:
+            await _aclose(stream)
+
+    async def follow_up(self, question: PlannedQuestion, answer: str) -> PlannedQuestion | None:
+        try:
+            result = await self.primary.follow_up(question, answer)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("follow_up", exc)
+            return await self.fallback.follow_up(question, answer)
+        self._answered_by_primary()
+        return result
+
+    async def coach(
+        self, question: PlannedQuestion, partial_answer: str, metrics: Mapping[str, float]
+    ) -> CoachingHint | None:
+        try:
+            result = await self.primary.coach(question, partial_answer, metrics)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("coach", exc)
+            return await self.fallback.coach(question, partial_answer, metrics)
+        self._answered_by_primary()
+        return result
+
+    async def analyze(
+        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float]
+    ) -> AnswerAnalysis:
+        try:
+            result = await self.primary.analyze(question, answer, metrics)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("analyze", exc)
+            return await self.fallback.analyze(question, answer, metrics)
+        self._answered_by_primary()
+        return result
+
+    async def report(
+        self, spec: InterviewSpec, results: Sequence[tuple[PlannedQuestion, AnswerAnalysis]]
+    ) -> FinalReport:
+        try:
+            result = await self.primary.report(spec, results)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("report", exc)
+            return await self.fallback.report(spec, results)
+        self._answered_by_primary()
+        return result
+
+
+async def _aclose(stream: Any) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
