@@ -1,4 +1,5 @@
-"""The HTML pages: landing, register, log in/out, the dashboard and an interview's page."""
+"""The HTML pages: landing, register, log in/out, the dashboard, an interview's page and its
+live room."""
 
 from __future__ import annotations
 
@@ -13,8 +14,14 @@ from db.queries.interviews import get_interview_detail, list_visible_interviews
 from server import context
 from server.accounts import current_account, end_session, register, start_session
 from server.csrf import check_csrf
-from server.errors import ApiError
-from server.interviews import grant_observer, interview_document, start_interview, visible_interview
+from server.errors import ApiError, not_found
+from server.interviews import (
+    grant_observer,
+    interview_document,
+    interview_summary,
+    start_interview,
+    visible_interview,
+)
 from server.login import LoginRefused, authenticate
 from server.validation import Invalid, credentials, new_interview, observer_username, registration
 
@@ -136,6 +143,24 @@ async def interview(interview_id: str) -> Page:
     except ApiError as error:
         return await render_template("error.html", message=error.message), error.status
     return await render_template("interview.html", user=user, interview=document)
+
+
+@blueprint.get("/interviews/<interview_id>/room")
+async def room(interview_id: str) -> Page:
+    """The live interview room: only the candidate who owns the interview enters it."""
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    try:
+        async with context.db().transaction() as session:
+            found = await visible_interview(session, interview_id, user)
+            if found.owner_id != user.id:
+                # An instructor observing the interview is told no more than a stranger.
+                raise not_found()
+            document = interview_summary(found)
+    except ApiError as error:
+        return await render_template("error.html", message=error.message), error.status
+    return await render_template("room.html", user=user, interview=document)
 
 
 @blueprint.post("/interviews/<interview_id>/observers")

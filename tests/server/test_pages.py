@@ -139,3 +139,36 @@ async def test_vendor_files_are_served_locally_and_nothing_else(client: Client) 
     assert (await client.get("/vendor/fontawesome/package.json")).status_code == 404
     assert (await client.get("/vendor/bootstrap/../../package.json")).status_code == 404
     assert (await client.get("/vendor/unknown/x.js")).status_code == 404
+
+
+async def test_the_live_room_is_only_for_the_interviews_candidate(app: EngineApp) -> None:
+    owner, _ = await account(app)
+    created = await new_interview(owner, role_title="Room owner's role")
+    room = f"/interviews/{created['id']}/room"
+
+    response = await owner.get(room)
+    assert response.status_code == 200
+    page = await response.get_data(as_text=True)
+    assert f'data-interview-id="{created["id"]}"' in page
+    assert "js/room.js" in page
+    interview_page = await (await owner.get(f"/interviews/{created['id']}")).get_data(as_text=True)
+    assert f'href="{room}"' in interview_page
+
+    # A granted instructor observes elsewhere; the room itself is as unknown to them as to
+    # a stranger.
+    instructor, teacher = await account(app, "instructor")
+    granted = await owner.post(f"/api/interviews/{created['id']}/observers", json={"username": teacher["username"]})
+    assert granted.status_code == 201
+    assert (await instructor.get(f"/interviews/{created['id']}")).status_code == 200
+    assert f'href="{room}"' not in await (await instructor.get(f"/interviews/{created['id']}")).get_data(as_text=True)
+    stranger, _ = await account(app)
+    for other in (instructor, stranger):
+        response = await other.get(room)
+        assert response.status_code == 404
+        assert "Room owner" not in await response.get_data(as_text=True)
+
+    anonymous = app.test_client()
+    response = await anonymous.get(room)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert (await owner.get("/interviews/not-a-uuid/room")).status_code == 404
