@@ -86,9 +86,11 @@ async def timed(coro: Any) -> tuple[Any, float]:
 @pytest.mark.parametrize("fault", [rate_limited(), server_error(500), server_error(503)])
 async def test_429_and_5xx_are_retried(fake: FakeGemini, make: Make, fault: Any) -> None:
     fake.script(fault, fault, json_reply(ANALYSIS))
-    result, took = await timed(make().analyze(QUESTION, ANSWER, {}))
+    result, _ = await timed(make().analyze(QUESTION, ANSWER, {}))
+    # Wall time is not asserted here (noisy on shared machines); the retry window that
+    # bounds it is, in test_retries_are_bounded.
     assert result.score == 6
-    assert len(fake.requests) == 3 and took < 2.0
+    assert len(fake.requests) == 3
 
 
 async def test_retries_are_bounded(fake: FakeGemini, make: Make) -> None:
