@@ -12,8 +12,13 @@ PACKAGES = {
     "bootstrap": "bootstrap/dist",
     "fontawesome": "@fortawesome/fontawesome-free",
     "msgpack": "@msgpack/msgpack/dist.esm",
+    # Face metrics in the room: the library and the models it ships, and the WebAssembly
+    # binaries of the TensorFlow.js backend it runs on (same version as the one it bundles).
+    "human": "@vladmandic/human",
+    "tfjs-wasm": "@tensorflow/tfjs-backend-wasm/dist",
 }
 _FONTAWESOME_PARTS = ("css/", "webfonts/")
+_HUMAN_PARTS = ("dist/", "models/")
 
 blueprint = Blueprint("vendor", __name__)
 
@@ -24,6 +29,10 @@ async def vendor_file(package: str, filename: str) -> Response:
     if folder is None:
         abort(404)
     if package == "fontawesome" and not filename.startswith(_FONTAWESOME_PARTS):
+        abort(404)
+    if package == "human" and not filename.startswith(_HUMAN_PARTS):
+        abort(404)
+    if package == "tfjs-wasm" and not filename.endswith(".wasm"):
         abort(404)
     response = await send_from_directory(NODE_MODULES / folder, filename)
     response.cache_control.public = True

@@ -139,6 +139,14 @@ async def test_vendor_files_are_served_locally_and_nothing_else(client: Client) 
     assert (await client.get("/vendor/fontawesome/package.json")).status_code == 404
     assert (await client.get("/vendor/bootstrap/../../package.json")).status_code == 404
     assert (await client.get("/vendor/unknown/x.js")).status_code == 404
+    # Face tracking: the library's dist/ and models/, and only the .wasm binaries of its backend.
+    assert (await client.get("/vendor/human/dist/human.esm.js")).status_code == 200
+    assert (await client.get("/vendor/human/models/blazeface.json")).status_code == 200
+    assert (await client.get("/vendor/human/package.json")).status_code == 404
+    assert (await client.get("/vendor/human/src/human.ts")).status_code == 404
+    wasm = await client.get("/vendor/tfjs-wasm/tfjs-backend-wasm-simd.wasm")
+    assert wasm.status_code == 200 and wasm.mimetype == "application/wasm"
+    assert (await client.get("/vendor/tfjs-wasm/tf-backend-wasm.js")).status_code == 404
 
 
 async def test_the_live_room_is_only_for_the_interviews_candidate(app: EngineApp) -> None:

@@ -19,6 +19,8 @@
  * @module room
  */
 
+import { DeviceCheck } from "./devices.js";
+import { FaceTracker } from "./face.js";
 import { ConnectionState, InterviewSocket } from "./socket.js";
 
 const TIMESLICE_MS = 250;
@@ -443,6 +445,16 @@ class Room {
       onStatus: (status, kind) => this.#micStatus(status, kind),
     });
     this.useSpeech = this.speech.supported;
+    this.devices = new DeviceCheck();
+    this.face = new FaceTracker({
+      video: /** @type {HTMLVideoElement} */ ($("camera-preview")),
+      onBatch: (frames) => this.#onFaceBatch(frames),
+      onStatus: (text, kind) => this.#faceStatus(text, kind),
+      onCamera: (stream, problem) => this.devices.showCamera(stream, problem),
+    });
+    this.mediaStarted = false;
+    /** Face metrics are sent from the first "Start answering" on (nothing before). */
+    this.faceSending = false;
   }
 
   start() {
@@ -522,6 +534,7 @@ class Room {
 
   /** @param {any} d */
   #onWelcome(d) {
+    this.#startMedia(d.interview);
     this.clockOffset = d.server_time - Date.now();
     if (this.catchUpHead === 0) this.catchUpHead = d.head;
     const interview = d.interview;
@@ -616,6 +629,8 @@ class Room {
     this.stopped = detail;
     this.speech.stop();
     this.audio.stop();
+    this.face.stop();
+    this.devices.stop();
     this.#alert(`${detail.message} The room is disconnected; reload the page to try again.`, "danger");
     this.#renderConnection();
     this.#render();
@@ -845,6 +860,8 @@ class Room {
 
   #startCapture() {
     this.capturing = true;
+    if (!this.faceSending) this.face.discard();
+    this.faceSending = true;
     if (this.useSpeech && this.speech.usable) this.speech.start();
     this.audio.record();
   }
@@ -874,6 +891,45 @@ class Room {
       .catch((error) => console.error("audio chunk not sent:", error));
   }
 
+  // ----- camera and devices ----------------------------------------------------------------
+
+  /**
+   * Once, on the first welcome: the device check (in the lobby) and the face tracker
+   * (unless the interview is over).
+   * @param {any} interview
+   */
+  #startMedia(interview) {
+    if (this.mediaStarted) return;
+    this.mediaStarted = true;
+    if (interview.phase === "finished") {
+      this.#faceStatus("Face: the interview is over; the camera is not used.", "stopped");
+      return;
+    }
+    if (interview.phase === "lobby" && interview.status === "created") this.devices.start(this.speech.supported);
+    this.face.start();
+  }
+
+  /** @param {Record<string, unknown>[]} frames */
+  #onFaceBatch(frames) {
+    if (!this.faceSending || this.finished || this.finishing || this.stopped || this.paused) return;
+    // Face batches are only worth sending live: stale ones are dropped, not queued.
+    if (this.socket.state !== ConnectionState.LIVE) return;
+    this.socket.send("face", { frames });
+  }
+
+  /**
+   * @param {string} text
+   * @param {string} kind
+   */
+  #faceStatus(text, kind) {
+    const node = $("face-status");
+    node.textContent = text;
+    node.dataset.kind = kind;
+    node.classList.toggle("text-warning", kind === "unavailable" || kind === "absent");
+    node.classList.toggle("text-success", kind === "present");
+    $("camera-preview").hidden = kind === "unavailable" || kind === "stopped";
+  }
+
   // ----- rendering -------------------------------------------------------------------------
 
   #serverNow() {
@@ -893,6 +949,7 @@ class Room {
     const connected = this.stopped === null;
 
     $("lobby").hidden = this.started || this.finished;
+    if (this.started || this.finished) this.devices.stop();
     /** @type {HTMLButtonElement} */ ($("btn-start")).disabled = !connected || busy || phase !== "lobby";
     $("question-card").hidden = !this.started || this.finished;
     $("controls").hidden = !this.started || this.finished;
@@ -1137,6 +1194,8 @@ class Room {
     }
     this.speech.stop();
     this.audio.stop();
+    this.face.stop();
+    this.devices.stop();
   }
 
   /**
