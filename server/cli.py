@@ -10,7 +10,7 @@ import asyncio
 import getpass
 import signal
 import sys
-from typing import Any, Coroutine, Sequence
+from typing import Any, AsyncIterator, Coroutine, Sequence
 
 from server.settings import SettingsError, load_settings
 
@@ -121,7 +121,14 @@ async def _serve(args: argparse.Namespace) -> int:
             await hub.close_connections()
 
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    print(f"Interview Engine is running at http://{shown_host}:{port}  (Ctrl+C to stop)", flush=True)
+
+    @app.while_serving
+    async def announce() -> AsyncIterator[None]:
+        # Registered after the app's own start-up, so it prints once the database is ready.
+        print(f"Interview Engine is running at http://{shown_host}:{port}  (Ctrl+C to stop)",
+              flush=True)
+        yield
+
     await serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
     return EXIT_OK
 
