@@ -39,13 +39,14 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 install: $(VENV)/.installed web/node_modules/.installed
 
 # Browser tests drive the distribution's Chromium; Playwright never downloads a browser here.
+# espeak-ng speaks the answer that the fake microphone plays.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v espeak-ng >/dev/null; then \
 	  if command -v apt-get >/dev/null; then \
-	    echo "installing Chromium for the browser tests"; \
-	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium || \
-	      echo "could not install chromium: browser tests will be skipped"; \
-	  else echo "no /usr/bin/chromium: browser tests will be skipped"; fi; \
+	    echo "installing Chromium and espeak-ng for the browser tests"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium espeak-ng || \
+	      echo "could not install chromium and espeak-ng: browser tests will be skipped"; \
+	  else echo "no /usr/bin/chromium or espeak-ng: browser tests will be skipped"; fi; \
 	fi
 
 run: install

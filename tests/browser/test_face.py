@@ -4,7 +4,6 @@ the lobby's device check, and the `face` messages stored in the interview's even
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,62 +12,14 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.browser.media import write_face_video
 from tests.browser.test_room import NO_SPEECH, all_sent, events, new_interview, open_room, sign_up, start_interview
-
-HUMAN = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "@vladmandic" / "human"
-SAMPLE = HUMAN / "assets" / "samples.jpg"
-# The sample sheet's third thumbnail: a man facing the camera (x, y, width, height; 4:3).
-FACE_CROP = (326, 0, 209, 157)
-WIDTH, HEIGHT = 640, 480
-
-# Draw the crop onto a 640×480 canvas and return it as planar I420 (Y, then U, then V).
-TO_I420 = """
-async ([src, crop, width, height]) => {
-  const image = new Image();
-  image.src = src;
-  await image.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = width; canvas.height = height;
-  const ctx = canvas.getContext("2d");
-  ctx.drawImage(image, crop[0], crop[1], crop[2], crop[3], 0, 0, width, height);
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  const out = new Uint8Array(width * height * 3 / 2);
-  const uAt = width * height, vAt = uAt + width * height / 4;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 4;
-      const [r, g, b] = [rgba[i], rgba[i + 1], rgba[i + 2]];
-      out[y * width + x] = Math.round(16 + 0.257 * r + 0.504 * g + 0.098 * b);
-      if (y % 2 === 0 && x % 2 === 0) {
-        const c = (y / 2) * (width / 2) + x / 2;
-        out[uAt + c] = Math.round(128 - 0.148 * r - 0.291 * g + 0.439 * b);
-        out[vAt + c] = Math.round(128 + 0.439 * r - 0.368 * g - 0.071 * b);
-      }
-    }
-  }
-  let text = "";
-  for (let i = 0; i < out.length; i += 8192) text += String.fromCharCode(...out.subarray(i, i + 8192));
-  return btoa(text);
-}
-"""
 
 
 @pytest.fixture(scope="module")
 async def face_video(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A short Y4M video of a face, decoded and converted by Chromium (no ffmpeg needed)."""
-    if not SAMPLE.exists():
-        pytest.skip(f"no sample face photo: run npm install in web/ ({SAMPLE.name} is missing)")
-    page = await browser.new_page()
-    try:
-        src = "data:image/jpeg;base64," + base64.b64encode(SAMPLE.read_bytes()).decode()
-        frame = base64.b64decode(await page.evaluate(TO_I420, [src, list(FACE_CROP), WIDTH, HEIGHT]))
-    finally:
-        await page.close()
-    assert len(frame) == WIDTH * HEIGHT * 3 // 2
-    path = tmp_path_factory.mktemp("fake-camera") / "face.y4m"
-    header = f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F10:1 Ip A1:1 C420jpeg\n".encode()
-    path.write_bytes(header + b"".join(b"FRAME\n" + frame for _ in range(2)))
-    return path
+    return await write_face_video(browser, tmp_path_factory.mktemp("fake-camera") / "face.y4m")
 
 
 @pytest.fixture
