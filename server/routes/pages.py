@@ -1,5 +1,5 @@
-"""The HTML pages: landing, register, log in/out, the dashboard, an interview's page and its
-live room."""
+"""The HTML pages: landing, register, log in/out, the dashboard, an interview's page, its
+live room and the live observer view."""
 
 from __future__ import annotations
 
@@ -161,6 +161,24 @@ async def room(interview_id: str) -> Page:
     except ApiError as error:
         return await render_template("error.html", message=error.message), error.status
     return await render_template("room.html", user=user, interview=document)
+
+
+@blueprint.get("/interviews/<interview_id>/observe")
+async def observe(interview_id: str) -> Page:
+    """The live observer view: anyone who may see the interview (its owner or a granted
+    instructor) watches it as it happens; instructors can also send notes."""
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    try:
+        async with context.db().transaction() as session:
+            found = await visible_interview(session, interview_id, user)
+            document = interview_summary(found)
+    except ApiError as error:
+        return await render_template("error.html", message=error.message), error.status
+    return await render_template(
+        "observe.html", user=user, interview=document, can_note=user.role == "instructor"
+    )
 
 
 @blueprint.post("/interviews/<interview_id>/observers")

@@ -16,6 +16,10 @@ PACKAGES = {
     # binaries of the TensorFlow.js backend it runs on (same version as the one it bundles).
     "human": "@vladmandic/human",
     "tfjs-wasm": "@tensorflow/tfjs-backend-wasm/dist",
+    # Charts in the observer view: the ES module build of Chart.js and the one package it
+    # imports by bare name (mapped by the page's import map).
+    "chartjs": "chart.js/dist",
+    "kurkle-color": "@kurkle/color/dist",
 }
 _FONTAWESOME_PARTS = ("css/", "webfonts/")
 _HUMAN_PARTS = ("dist/", "models/")
@@ -33,6 +37,8 @@ async def vendor_file(package: str, filename: str) -> Response:
     if package == "human" and not filename.startswith(_HUMAN_PARTS):
         abort(404)
     if package == "tfjs-wasm" and not filename.endswith(".wasm"):
+        abort(404)
+    if package in ("chartjs", "kurkle-color") and not filename.endswith(".js"):
         abort(404)
     response = await send_from_directory(NODE_MODULES / folder, filename)
     response.cache_control.public = True
