@@ -1,5 +1,5 @@
 """The HTML pages: landing, register, log in/out, the dashboard, an interview's page, its
-live room and the live observer view."""
+live room, the live observer view and the replay."""
 
 from __future__ import annotations
 
@@ -179,6 +179,22 @@ async def observe(interview_id: str) -> Page:
     return await render_template(
         "observe.html", user=user, interview=document, can_note=user.role == "instructor"
     )
+
+
+@blueprint.get("/interviews/<interview_id>/replay")
+async def replay(interview_id: str) -> Page:
+    """The replay: the interview's event log played back with its audio recording, for
+    anyone who may see the interview (its owner or a granted instructor)."""
+    user = await _login_required()
+    if not isinstance(user, User):
+        return user
+    try:
+        async with context.db().transaction() as session:
+            found = await visible_interview(session, interview_id, user)
+            document = interview_document(await get_interview_detail(session, found))
+    except ApiError as error:
+        return await render_template("error.html", message=error.message), error.status
+    return await render_template("replay.html", user=user, interview=document)
 
 
 @blueprint.post("/interviews/<interview_id>/observers")

@@ -15,24 +15,17 @@
  * (words per minute from the transcripts), and a Chart.js chart of eye contact and head yaw
  * from relayed `face` frames. Relayed `audio` is ignored. Instructors can send notes.
  *
+ * The events are drawn by the `InterviewView` of `interview_view.js`, which the replay shares.
+ *
  * @module observe
  */
 
 import { ConnectionState, InterviewSocket } from "./socket.js";
+import { $, InterviewView, countWords, el, icon, wordsPerMinute } from "./interview_view.js";
 
-const CHART_WINDOW_MS = 5 * 60_000;
+export { countWords, wordsPerMinute };
+
 const CHART_REFRESH_MS = 500;
-const STREAM_MAX = 200;
-/** Below this much talk time a words-per-minute figure means nothing. */
-const MIN_PACE_MS = 5_000;
-
-const PHASE_LABELS = {
-  lobby: "Lobby",
-  asking: "Asking",
-  answering: "Answering",
-  reviewing: "Reviewing",
-  finished: "Finished",
-};
 
 const CONNECTION_LABELS = {
   [ConnectionState.CONNECTING]: ["text-bg-secondary", "fa-solid fa-circle-notch fa-spin", "Connecting…"],
@@ -41,110 +34,15 @@ const CONNECTION_LABELS = {
   [ConnectionState.OFFLINE]: ["text-bg-danger", "fa-solid fa-plug-circle-xmark", "Offline"],
 };
 
-const FEEDBACK_ICONS = {
-  good: "fa-solid fa-circle-check",
-  info: "fa-solid fa-circle-info",
-  warn: "fa-solid fa-triangle-exclamation",
-};
-
-/** @param {string} id */
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/**
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** @param {string} className */
-function icon(className) {
-  const node = el("i", className);
-  node.setAttribute("aria-hidden", "true");
-  return node;
-}
-
-/** @param {number} ms */
-function clock(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
-}
-
-/** @param {number} ms epoch */
-function timeOfDay(ms) {
-  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
-
-/** @param {number} score */
-function scoreClass(score) {
-  if (score >= 7) return "text-bg-success";
-  if (score >= 4) return "text-bg-warning";
-  return "text-bg-danger";
-}
-
-/** @param {number} value */
-function formatScore(value) {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
-
-/** @param {string} text */
-export function countWords(text) {
-  const words = text.trim().match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu);
-  return words ? words.length : 0;
-}
-
-/**
- * Words per minute, or null when there is too little talk time to say.
- * @param {number} words
- * @param {number} ms
- */
-export function wordsPerMinute(words, ms) {
-  if (ms < MIN_PACE_MS) return null;
-  return Math.round(words / (ms / 60_000));
-}
-
-/**
- * @typedef {object} Answer
- * @property {string | null} qid
- * @property {Map<number, {text: string, final: boolean, src: string}>} segments
- * @property {number} startedAt server time, ms
- * @property {number | null} endedAt
- * @property {number} pausedTotal
- * @property {number | null} pausedAt
- * @property {HTMLElement} node
- */
-
 class Observer {
   /** @param {HTMLElement} root */
   constructor(root) {
     this.root = root;
     this.interviewId = /** @type {string} */ (root.dataset.interviewId);
-    this.total = Number(root.dataset.questionsTotal) || 0;
     this.canNote = root.dataset.canNote === "true";
-    /** @type {Map<string, {idx: number, kind: string, text: string}>} */
-    this.questions = new Map();
-    /** @type {Map<string, string>} */
-    this.deltas = new Map();
-    /** @type {string | null} */
-    this.qid = null;
-    this.phase = "lobby";
-    this.paused = false;
-    /** @type {Answer[]} */
-    this.answers = [];
     /** Server time minus local time. */
     this.clockOffset = 0;
-    /** @type {{x: number, y: number}[]} */
-    this.eyePoints = [];
-    /** @type {{x: number, y: number}[]} */
-    this.yawPoints = [];
-    this.chartDirty = false;
-    /** @type {any} */
-    this.chart = null;
+    this.view = new InterviewView({ total: Number(root.dataset.questionsTotal) || 0, now: () => this.#serverNow() });
     this.socket = new InterviewSocket({ interviewId: this.interviewId, role: "observer", lastSeq: 0 });
   }
 
@@ -158,16 +56,14 @@ class Observer {
     if (this.canNote) this.#bindNotes();
     this.socket.start();
     this.#renderConnection();
-    this.#loadChart();
+    this.view.loadChart();
     setInterval(() => this.#tick(), 1000);
-    setInterval(() => this.#refreshChart(), CHART_REFRESH_MS);
+    setInterval(() => this.view.refreshChart(), CHART_REFRESH_MS);
   }
 
   #serverNow() {
     return Date.now() + this.clockOffset;
   }
-
-  // ----- server messages -------------------------------------------------------------------
 
   /** @param {{t: string, seq: number | null, ts: number | null, d: any}} message */
   #onMessage({ t, ts, d }) {
@@ -175,41 +71,9 @@ class Observer {
     switch (t) {
       case "welcome":
         this.clockOffset = d.server_time - Date.now();
-        this.total = d.interview.questions_total || this.total;
-        if (this.socket.lastSeq === 0) this.phase = d.interview.phase;
+        this.view.total = d.interview.questions_total || this.view.total;
+        if (this.socket.lastSeq === 0) this.view.phase = d.interview.phase;
         this.#hideAlert();
-        break;
-      case "question.delta":
-        if (!this.questions.has(d.qid)) {
-          this.deltas.set(d.qid, (this.deltas.get(d.qid) ?? "") + d.text);
-          this.qid = d.qid;
-        }
-        break;
-      case "question":
-        this.questions.set(d.qid, { idx: d.idx, kind: d.kind, text: d.text });
-        this.deltas.delete(d.qid);
-        this.qid = d.qid;
-        break;
-      case "phase":
-        this.#onPhase(d, at);
-        break;
-      case "transcript":
-        this.#onTranscript(d, at);
-        break;
-      case "face":
-        this.#onFace(d, at);
-        break;
-      case "feedback":
-        this.#addFeedback(d, at);
-        break;
-      case "note":
-        this.#addNote(d, at);
-        break;
-      case "analysis":
-        this.#addAnalysis(d);
-        break;
-      case "report":
-        this.#showReport(d);
         break;
       case "presence":
         this.#showPresence(d.observers ?? []);
@@ -218,199 +82,15 @@ class Observer {
         if (!["seq_gap", "unavailable"].includes(d.code)) this.#alert(`Server error (${d.code}): ${d.message}`);
         break;
       default:
-        break; // audio, state: nothing to show
+        this.view.apply(t, at, d);
+        break;
     }
-    this.#render();
+    this.view.render();
   }
 
-  /**
-   * @param {{phase: string, qid?: string, paused?: boolean}} d
-   * @param {number} ts
-   */
-  #onPhase(d, ts) {
-    const paused = d.paused === true;
-    this.phase = d.phase;
-    if (d.qid) this.qid = d.qid;
-    const current = this.#currentAnswer();
-    if (d.phase === "answering") {
-      let answer = current;
-      if (!answer || answer.endedAt !== null || answer.qid !== (d.qid ?? answer.qid)) {
-        answer = this.#newAnswer(d.qid ?? this.qid, ts);
-      }
-      if (paused && answer.pausedAt === null) answer.pausedAt = ts;
-      if (!paused && answer.pausedAt !== null) {
-        answer.pausedTotal += ts - answer.pausedAt;
-        answer.pausedAt = null;
-      }
-    } else if (current && current.endedAt === null && !paused) {
-      current.endedAt = ts;
-      if (current.pausedAt !== null) {
-        current.pausedTotal += ts - current.pausedAt;
-        current.pausedAt = null;
-      }
-    }
-    this.paused = paused;
-  }
-
-  /** @returns {Answer | null} */
-  #currentAnswer() {
-    return this.answers.length ? this.answers[this.answers.length - 1] : null;
-  }
-
-  /**
-   * @param {string | null} qid
-   * @param {number} ts
-   * @returns {Answer}
-   */
-  #newAnswer(qid, ts) {
-    const node = el("div", "answer-block");
-    node.dataset.qid = qid ?? "";
-    const question = qid ? this.questions.get(qid) : undefined;
-    const label = el("div", "answer-label", question ? `Answer to question ${question.idx}` : "Answer");
-    if (question && question.kind !== "main") label.textContent += ` (${question.kind.replace("_", "-")})`;
-    const text = el("div", "answer-text");
-    node.append(label, text);
-    const box = $("transcript");
-    box.querySelector(".transcript-empty")?.remove();
-    box.append(node);
-    /** @type {Answer} */
-    const answer = { qid, segments: new Map(), startedAt: ts, endedAt: null, pausedTotal: 0, pausedAt: null, node };
-    this.answers.push(answer);
-    return answer;
-  }
-
-  /**
-   * @param {{seg: number, text: string, final: boolean, src: string}} d
-   * @param {number} ts
-   */
-  #onTranscript(d, ts) {
-    let answer = this.#currentAnswer();
-    if (!answer) answer = this.#newAnswer(this.qid, ts);
-    const known = answer.segments.get(d.seg);
-    if (known?.final) return; // a final segment is frozen
-    answer.segments.set(d.seg, { text: d.text, final: d.final, src: d.src });
-    this.#renderAnswer(answer);
-  }
-
-  /** @param {Answer} answer */
-  #renderAnswer(answer) {
-    const text = /** @type {HTMLElement} */ (answer.node.querySelector(".answer-text"));
-    const spans = [...answer.segments.entries()]
-      .sort(([a], [b]) => a - b)
-      .map(([seg, s]) => {
-        const span = el("span", `seg ${s.final ? "seg-final" : "seg-interim"} seg-${s.src}`, s.text);
-        span.dataset.seg = String(seg);
-        return span;
-      });
-    text.replaceChildren(...spans.flatMap((span, i) => (i ? [" ", span] : [span])));
-    const box = $("transcript");
-    box.scrollTop = box.scrollHeight;
-  }
-
-  /**
-   * @param {{frames: any[]}} d
-   * @param {number} ts
-   */
-  #onFace(d, ts) {
-    for (const frame of d.frames ?? []) {
-      // Frames carry the candidate's clock in ms since the epoch; fall back on the event time.
-      const x = Number.isFinite(frame.t) && frame.t > 1e12 ? frame.t : ts;
-      if (!frame.present) continue;
-      if (Number.isFinite(frame.eye_contact)) this.eyePoints.push({ x, y: frame.eye_contact });
-      if (Number.isFinite(frame.yaw)) this.yawPoints.push({ x, y: frame.yaw });
-    }
-    this.chartDirty = true;
-  }
-
-  // ----- the stream: feedback and notes ----------------------------------------------------
-
-  /**
-   * @param {HTMLElement} item
-   */
-  #pushStream(item) {
-    const stream = $("stream");
-    stream.querySelector(".feedback-empty")?.remove();
-    stream.prepend(item);
-    while (stream.children.length > STREAM_MAX) stream.lastElementChild?.remove();
-  }
-
-  /**
-   * @param {{kind: string, level: string, message: string}} d
-   * @param {number} ts
-   */
-  #addFeedback(d, ts) {
-    const level = d.level in FEEDBACK_ICONS ? d.level : "info";
-    const item = el("div", `feedback-item feedback-${level} small`);
-    item.dataset.kind = d.kind;
-    item.append(icon(`${FEEDBACK_ICONS[/** @type {keyof FEEDBACK_ICONS} */ (level)]} me-1`), d.message);
-    item.append(el("div", "stream-meta", `${d.kind.replaceAll("_", " ")} · ${timeOfDay(ts)}`));
-    this.#pushStream(item);
-  }
-
-  /**
-   * @param {{name?: string, from: string, text: string, to: string}} d
-   * @param {number} ts
-   */
-  #addNote(d, ts) {
-    const item = el("div", `feedback-item feedback-note note-${d.to} small`);
-    item.dataset.testid = "note";
-    item.dataset.to = d.to;
-    item.append(icon("fa-solid fa-note-sticky me-1"), d.text);
-    const audience = d.to === "candidate" ? "to the candidate" : "to observers only";
-    item.append(el("div", "stream-meta", `Note from ${d.name || "an instructor"}, ${audience} · ${timeOfDay(ts)}`));
-    this.#pushStream(item);
-  }
-
-  // ----- analyses and report ---------------------------------------------------------------
-
-  /** @param {{qid: string, score: number, summary: string, strengths: string[], improvements: string[], rubric: Record<string, number>}} d */
-  #addAnalysis(d) {
-    const box = $("analyses");
-    box.querySelector(".analyses-empty")?.remove();
-    box.querySelector(`[data-qid="${CSS.escape(d.qid)}"]`)?.remove();
-    const item = el("div", "analysis-item small");
-    item.dataset.qid = d.qid;
-    item.dataset.testid = "analysis";
-    const head = el("div", "d-flex align-items-start gap-2 mb-1");
-    const question = this.questions.get(d.qid);
-    head.append(el("span", "me-auto text-body-secondary", question ? `Q${question.idx}: ${question.text}` : "Answer"));
-    head.append(el("span", `badge ${scoreClass(d.score)}`, `${formatScore(d.score)} / 10`));
-    item.append(head, el("p", "mb-1", d.summary || "No answer."));
-    const lists = [
-      ["text-success", "fa-solid fa-plus", d.strengths ?? []],
-      ["text-warning", "fa-solid fa-arrow-up", d.improvements ?? []],
-    ];
-    for (const [color, glyph, entries] of lists) {
-      if (!entries.length) continue;
-      const list = el("ul", "list-unstyled mb-1");
-      for (const entry of entries) {
-        const li = el("li");
-        li.append(icon(`${glyph} me-1 ${color}`), entry);
-        list.append(li);
-      }
-      item.append(list);
-    }
-    const rubric = Object.entries(d.rubric ?? {});
-    if (rubric.length) {
-      item.append(el("div", "text-body-secondary", rubric.map(([name, value]) => `${name.replaceAll("_", " ")} ${formatScore(value)}`).join(" · ")));
-    }
-    box.append(item);
-  }
-
-  /** @param {{score: number, summary: string, per_question: {qid: string, score: number}[]}} d */
-  #showReport(d) {
-    $("report-card").hidden = false;
-    $("report-score").textContent = formatScore(d.score);
-    $("report-summary").textContent = d.summary;
-    const list = $("report-questions");
-    list.replaceChildren();
-    for (const entry of d.per_question ?? []) {
-      const question = this.questions.get(entry.qid);
-      const li = el("li", "list-group-item d-flex gap-2 align-items-start");
-      li.append(el("span", "me-auto", question ? question.text : entry.qid));
-      li.append(el("span", `badge ${scoreClass(entry.score)}`, formatScore(entry.score)));
-      list.append(li);
-    }
+  #tick() {
+    const current = this.view.currentAnswer();
+    if (current && current.endedAt === null) this.view.renderMetrics();
   }
 
   /** @param {{user: string, name: string}[]} observers */
@@ -465,72 +145,6 @@ class Observer {
     $("note-status").textContent = this.socket.state === ConnectionState.LIVE ? "Sent." : "Queued: it is sent when the connection is back.";
   }
 
-  // ----- rendering -------------------------------------------------------------------------
-
-  #render() {
-    const phase = this.phase;
-    const badge = $("phase-badge");
-    badge.dataset.phase = this.paused ? "paused" : phase;
-    badge.textContent = this.paused ? "Paused" : (PHASE_LABELS[/** @type {keyof PHASE_LABELS} */ (phase)] ?? phase);
-    $("paused-badge").hidden = !this.paused;
-
-    const textNode = $("question-text");
-    const question = this.qid ? this.questions.get(this.qid) : undefined;
-    const streaming = this.qid ? this.deltas.get(this.qid) : undefined;
-    if (question) {
-      if (textNode.dataset.final !== "true" || textNode.textContent !== question.text) textNode.textContent = question.text;
-      textNode.dataset.final = "true";
-      textNode.classList.remove("streaming");
-      const kind = $("question-kind");
-      kind.hidden = question.kind === "main";
-      kind.textContent = question.kind === "follow_up" ? "Follow-up" : question.kind;
-    } else if (streaming !== undefined) {
-      textNode.textContent = streaming;
-      textNode.dataset.final = "false";
-      textNode.classList.add("streaming");
-    }
-    const counter = $("question-counter");
-    counter.hidden = phase === "finished";
-    if (question) counter.textContent = `${question.idx} / ${Math.max(this.total, question.idx)}`;
-    this.#renderMetrics();
-  }
-
-  #renderMetrics() {
-    const now = this.#serverNow();
-    let talk = 0;
-    let words = 0;
-    for (const answer of this.answers) {
-      talk += this.#answerTime(answer, now);
-      for (const s of answer.segments.values()) words += countWords(s.text);
-    }
-    $("talk-time").textContent = clock(talk);
-    $("word-count").textContent = String(words);
-    const pace = wordsPerMinute(words, talk);
-    $("pace").textContent = pace === null ? "–" : `${pace} wpm`;
-    const current = this.#currentAnswer();
-    let answerPace = null;
-    if (current) {
-      let answerWords = 0;
-      for (const s of current.segments.values()) answerWords += countWords(s.text);
-      answerPace = wordsPerMinute(answerWords, this.#answerTime(current, now));
-    }
-    $("answer-pace").textContent = answerPace === null ? "–" : `${answerPace} wpm`;
-  }
-
-  /**
-   * @param {Answer} answer
-   * @param {number} now
-   */
-  #answerTime(answer, now) {
-    const end = answer.endedAt ?? (answer.pausedAt ?? now);
-    return Math.max(0, end - answer.startedAt - answer.pausedTotal);
-  }
-
-  #tick() {
-    const current = this.#currentAnswer();
-    if (current && current.endedAt === null) this.#renderMetrics();
-  }
-
   #renderConnection() {
     const state = this.socket.state;
     const badge = $("connection");
@@ -555,91 +169,6 @@ class Observer {
 
   #hideAlert() {
     $("observe-alert").hidden = true;
-  }
-
-  // ----- the chart -------------------------------------------------------------------------
-
-  async #loadChart() {
-    try {
-      const { Chart, registerables } = await import("/vendor/chartjs/chart.js");
-      Chart.register(...registerables);
-      this.chart = this.#makeChart(Chart);
-      this.chartDirty = true;
-      this.#refreshChart();
-    } catch (error) {
-      $("face-summary").textContent = `The chart could not be loaded (${/** @type {Error} */ (error).message}).`;
-    }
-  }
-
-  /** @param {any} Chart */
-  #makeChart(Chart) {
-    const canvas = /** @type {HTMLCanvasElement} */ ($("face-chart"));
-    const style = getComputedStyle(document.body);
-    const text = style.getPropertyValue("--bs-secondary-color").trim() || "#adb5bd";
-    const grid = style.getPropertyValue("--bs-border-color").trim() || "#495057";
-    Chart.defaults.color = text;
-    Chart.defaults.borderColor = grid;
-    return new Chart(canvas, {
-      type: "line",
-      data: {
-        datasets: [
-          { label: "Eye contact (0–1)", data: [], yAxisID: "eye", borderColor: "#0dcaf0", backgroundColor: "rgba(13,202,240,.15)", fill: true, pointRadius: 0, borderWidth: 2, tension: 0.25 },
-          { label: "Head yaw (°)", data: [], yAxisID: "yaw", borderColor: "#ffc107", backgroundColor: "#ffc107", pointRadius: 0, borderWidth: 1.5, tension: 0.25 },
-        ],
-      },
-      options: {
-        animation: false,
-        maintainAspectRatio: false,
-        parsing: false,
-        normalized: true,
-        interaction: { mode: "nearest", axis: "x", intersect: false },
-        scales: {
-          x: {
-            type: "linear",
-            ticks: {
-              maxTicksLimit: 6,
-              callback: (/** @type {number} */ value) => timeOfDay(value),
-            },
-          },
-          eye: { type: "linear", position: "left", min: 0, max: 1, title: { display: true, text: "eye contact" } },
-          yaw: { type: "linear", position: "right", suggestedMin: -45, suggestedMax: 45, grid: { drawOnChartArea: false }, title: { display: true, text: "yaw °" } },
-        },
-        plugins: {
-          legend: { labels: { boxWidth: 12 } },
-          tooltip: {
-            callbacks: { title: (/** @type {any[]} */ items) => (items.length ? timeOfDay(items[0].parsed.x) : "") },
-          },
-        },
-      },
-    });
-  }
-
-  #refreshChart() {
-    if (!this.chartDirty) return;
-    this.chartDirty = false;
-    const latest = Math.max(this.eyePoints.at(-1)?.x ?? 0, this.yawPoints.at(-1)?.x ?? 0);
-    const cutoff = latest - CHART_WINDOW_MS;
-    const trim = (/** @type {{x: number, y: number}[]} */ points) => {
-      const keep = points.findIndex((p) => p.x >= cutoff);
-      if (keep > 0) points.splice(0, keep);
-      else if (keep < 0) points.length = 0;
-    };
-    trim(this.eyePoints);
-    trim(this.yawPoints);
-    const canvas = $("face-chart");
-    canvas.dataset.points = String(this.eyePoints.length + this.yawPoints.length);
-    const recent = this.eyePoints.slice(-30);
-    if (recent.length) {
-      const mean = recent.reduce((sum, p) => sum + p.y, 0) / recent.length;
-      const yaw = this.yawPoints.at(-1)?.y;
-      $("face-summary").textContent =
-        `Eye contact lately: ${Math.round(mean * 100)} %` + (yaw === undefined ? "" : ` · head yaw now ${Math.round(yaw)}°`);
-    }
-    if (!this.chart) return;
-    this.chart.data.datasets[0].data = this.eyePoints.slice();
-    this.chart.data.datasets[1].data = this.yawPoints.slice();
-    this.chart.update("none");
-    canvas.dataset.rendered = String(this.chart.data.datasets[0].data.length + this.chart.data.datasets[1].data.length);
   }
 }
 
