@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test migrate browser clean
+.PHONY: help install run test migrate browser clean bench
 
 help:
 	@echo "make run     install everything, start the server (embedded database) on http://127.0.0.1:$(PORT)"
 	@echo "make test    install everything, run the whole test suite"
+	@echo "make bench   install everything, run the benchmarks (table on the console, JSON in results/)"
 	@echo "make migrate apply database migrations to DATABASE_URL (or the embedded database)"
 	@echo "make clean   remove the virtual environment, npm packages and local data"
 
@@ -61,3 +62,8 @@ test: install browser
 
 clean:
 	rm -rf $(VENV) web/node_modules .data .pytest_cache
+
+# Stack ceiling (echo vs engine), persistence (writer vs COPY), codec and coach, and the
+# default-profile load test; BENCH_* variables are described in bench/run.py.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run

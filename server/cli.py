@@ -1,4 +1,4 @@
-"""``interview-engine``: the command line (serve, migrate, create-user).
+"""``interview-engine``: the command line (serve, migrate, create-user, loadtest).
 
 Exit codes: 0 success, 1 failure at run time, 2 bad usage or configuration.
 """
@@ -37,7 +37,46 @@ def _parser() -> argparse.ArgumentParser:
     create_user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    load = commands.add_parser(
+        "loadtest", help="drive simulated interviews against a running server and report"
+    )
+    load.add_argument("--url", default="http://127.0.0.1:8000", help="the server's base URL")
+    load.add_argument("--candidates", type=int, default=10, help="simultaneous interviews")
+    load.add_argument("--observers-per-candidate", type=int, default=1)
+    load.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
+    load.add_argument("--processes", type=int, default=0,
+                      help="client processes (default: one per 50 candidates, at most the CPUs)")
+    load.add_argument("--server-pid", type=int, help="the server's process id, to report its CPU")
+    load.add_argument("--json", dest="json_out", help="write the result to this JSON file")
+    load.add_argument("--no-verify-log", action="store_true",
+                      help="skip reading every event log back after the run")
     return parser
+
+
+def _loadtest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from server.loadtest.runner import Plan, default_processes, report, run
+    from server.loadtest.session import Profile
+
+    if args.candidates < 1 or args.observers_per_candidate < 0 or args.duration <= 0:
+        print("error: --candidates must be >= 1, --observers-per-candidate >= 0 and "
+              "--duration > 0", file=sys.stderr)
+        return EXIT_USAGE
+    plan = Plan(
+        url=args.url.rstrip("/"),
+        candidates=args.candidates,
+        observers_per_candidate=args.observers_per_candidate,
+        duration_s=args.duration,
+        processes=args.processes or default_processes(args.candidates),
+        profile=Profile(),
+        verify_log=not args.no_verify_log,
+    )
+    result = run(plan, server_pid=args.server_pid,
+                 out=Path(args.json_out) if args.json_out else None)
+    print(report(result))
+    return EXIT_OK if result["ok"] else EXIT_FAILED
 
 
 async def _migrate() -> int:
@@ -151,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _run(_serve(args))
+        if args.command == "loadtest":
+            return _loadtest(args)
         if args.command == "migrate":
             return _run(_migrate())
         return _run(_create_user(args))

@@ -1,0 +1,99 @@
+"""Persistence: the event writer's committed events/s versus raw COPY into the same table.
+
+Both write the same rows (a face message as the candidate path stores it) for the same
+interviews, in the same run. The writer does what it does for every live event (lock the
+interviews' rows, skip already stored client seqs, gapless seq, COPY, move the heads,
+NOTIFY) with its group commit; the raw path is asyncpg ``copy_records_to_table`` in
+batches of 500, one transaction each, and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+
+from bench.saturate import face_payload
+from db.embedded import libpq_dsn
+from server.accounts import register
+from server.database import Database
+from server.hub.event_writer import Append, EventWriter, now_ms
+from server.hub.events import pack
+from server.interviews import start_interview
+from server.settings import Settings
+from server.validation import new_interview, registration
+
+
+async def _interviews(database: Database, count: int) -> list[uuid.UUID]:
+    async with database.transaction() as session:
+        owner = await register(session, registration({
+            "username": f"bench-{secrets.token_hex(5)}", "password": "benchmark password",
+            "role": "candidate"}))
+        ids = []
+        for _ in range(count):
+            interview = await start_interview(session, owner, new_interview({
+                "kind": "technical", "role_title": "Backend engineer", "difficulty": "mid",
+                "questions": 3}))
+            ids.append(interview.id)
+    return ids
+
+
+async def writer_rate(database: Database, interviews: list[uuid.UUID], events: int,
+                      producers_window: int = 2000) -> float:
+    """Events/s committed by the EventWriter, producers keeping ``producers_window`` queued."""
+    writer = EventWriter(database.engine, lambda _: None, origin="bench")
+    writer.start()
+    payload = face_payload()
+    streams = {i: str(uuid.uuid4()) for i in interviews}
+    seqs = {i: 0 for i in interviews}
+    pending: set[asyncio.Future[Any]] = set()
+    start = time.perf_counter()
+    for n in range(events):
+        interview = interviews[n % len(interviews)]
+        seqs[interview] += 1
+        pending.add(writer.append(Append(interview, "face", payload, now_ms(),
+                                         stream=streams[interview], client_seq=seqs[interview])))
+        if len(pending) >= producers_window:
+            _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.gather(*pending)
+    elapsed = time.perf_counter() - start
+    await writer.stop()
+    return writer.committed / elapsed
+
+
+async def copy_rate(url: str, interviews: list[uuid.UUID], events: int, batch: int = 500) -> float:
+    connection = await asyncpg.connect(libpq_dsn(url))
+    try:
+        payload = pack(face_payload())
+        stream = str(uuid.uuid4())
+        base = 10_000_000  # above anything the writer run used
+        records = [(interviews[n % len(interviews)], base + n, "face", stream, base + n,
+                    now_ms(), payload) for n in range(events)]
+        start = time.perf_counter()
+        for i in range(0, events, batch):
+            async with connection.transaction():
+                await connection.copy_records_to_table(
+                    "events", records=records[i:i + batch],
+                    columns=("interview_id", "seq", "kind", "stream", "client_seq", "ts",
+                             "payload"))
+        return events / (time.perf_counter() - start)
+    finally:
+        await connection.close()
+
+
+async def run(url: str, *, events: int = 50_000, interviews: int = 50) -> dict[str, Any]:
+    database = await Database.open(Settings(environment="production", database_url=url,
+                                            secret_key=secrets.token_urlsafe(48)))
+    try:
+        ids = await _interviews(database, interviews)
+        await writer_rate(database, ids, 2000)  # warm-up
+        writer = await writer_rate(database, ids, events)
+    finally:
+        await database.close()
+    raw = await copy_rate(url, ids, events)
+    return {"events": events, "interviews": interviews, "writer_events_per_s": round(writer),
+            "copy_events_per_s": round(raw), "ratio": round(writer / raw, 3)}
