@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
         interviewers = interviewer_factory(settings)
-        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers)
+        app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers, app.recordings)
         await app.hub.start()
         try:
             yield

@@ -38,7 +38,7 @@ from server.hub.event_writer import Append, Unavailable, now_ms
 from server.hub.events import CANDIDATE_KINDS, TO_CANDIDATE, StoredEvent, from_row
 from server.hub.outbox import Outbox, Outgoing, Overflow
 from server.hub.rate_limit import TokenBucket
-from server.hub.recordings import Chunk, RecordingStore
+from server.hub.recordings import Chunk
 
 if TYPE_CHECKING:
     from server.hub.hub import Hub
@@ -70,7 +70,6 @@ class Connection:
         interview: Interview,
         *,
         ticket_role: str | None,
-        recordings: RecordingStore,
     ) -> None:
         self.hub = hub
         self.websocket = websocket
@@ -79,7 +78,6 @@ class Connection:
         self.display_name = user.display_name
         self.interview = interview
         self.ticket_role = ticket_role
-        self.recordings = recordings
         self.id = uuid.uuid4().hex
         self.role = ""
         self.stream: str | None = None
@@ -364,7 +362,7 @@ class Connection:
         message = envelope.message
         seq = envelope.seq
         assert seq is not None
-        derived = None
+        audio = None
         if isinstance(message, NoteRequest):
             kind = "note"
             d: dict[str, Any] = {"from": self.user_id, "name": self.display_name,
@@ -373,16 +371,14 @@ class Connection:
             kind = message.TYPE
             d = message.to_payload()
             if isinstance(message, Audio):
-                derived = self.recordings.write_in(
-                    Chunk(self.interview.id, self.stream or self.id, message.chunk,
-                          message.mime, message.data)
-                )
+                audio = Chunk(self.interview.id, self.stream or self.id, message.chunk,
+                              message.mime, message.data)
         try:
             future = self.hub.writer.append(
                 Append(
                     interview_id=self.interview.id, kind=kind, d=d, ts=now_ms(),
                     stream=self.stream, client_seq=seq if self.stream is not None else None,
-                    derived=derived,
+                    audio=audio,
                 )
             )
         except Unavailable as error:

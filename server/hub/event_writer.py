@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, pack
+from server.hub.recordings import Chunk, RecordingStore
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Append:
     derived: DerivedWrite | None = None
     # Set (to the error code) to record a refused client frame instead of an event.
     refused: str | None = None
+    # An audio chunk to append to its stream's recording, with the other chunks of the batch.
+    audio: Chunk | None = None
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -68,11 +71,13 @@ class EventWriter:
         on_commit: Committed,
         *,
         origin: str,
+        recordings: RecordingStore | None = None,
         max_batch: int = 500,
         max_delay_s: float = 0.002,
         max_pending: int = 20_000,
     ) -> None:
         self._engine = engine
+        self._recordings = recordings
         # Names this process in its notifications, so it can skip its own.
         self.origin = origin
         self._on_commit = on_commit
@@ -174,11 +179,11 @@ class EventWriter:
             raw = await connection.get_raw_connection()
             pg: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
             async with pg.transaction():
-                return await _write_batch(pg, batch, self.origin)
+                return await _write_batch(pg, batch, self.origin, self._recordings)
 
 
 async def _write_batch(
-    pg: asyncpg.Connection, batch: list[Append], origin: str
+    pg: asyncpg.Connection, batch: list[Append], origin: str, recordings: RecordingStore | None
 ) -> list[StoredEvent | None]:
     interview_ids = sorted({item.interview_id for item in batch})
     rows = await pg.fetch(
@@ -233,6 +238,12 @@ async def _write_batch(
             records=records,
             columns=("interview_id", "seq", "kind", "stream", "client_seq", "ts", "payload"),
         )
+        audio = [(item.audio, event) for item, event in zip(batch, stored)
+                 if event is not None and item.audio is not None]
+        if audio:
+            if recordings is None:
+                raise RuntimeError("audio chunks need a recording store")
+            await recordings.write_batch(pg, audio)
         for item, event in zip(batch, stored):
             if event is not None and item.derived is not None:
                 await item.derived(pg, event)

@@ -19,6 +19,7 @@ from server.hub.events import StoredEvent, from_row
 from server.hub.notify import NotifyListener
 from server.flow import InterviewState, apply_event
 from server.hub.interview_flow import InterviewerFactory, InterviewFlow
+from server.hub.recordings import RecordingStore
 from server.hub.room import Room
 from server.interviewer import PlannedQuestion
 from server.settings import Settings
@@ -34,13 +35,16 @@ PAGE = 1000
 
 class Hub:
     def __init__(
-        self, settings: Settings, db: Database, dsn: str, make_interviewer: InterviewerFactory
+        self, settings: Settings, db: Database, dsn: str, make_interviewer: InterviewerFactory,
+        recordings: RecordingStore,
     ) -> None:
         self.settings = settings
         self.db = db
         self.origin = secrets.token_hex(8)
         self.rooms: dict[uuid.UUID, Room] = {}
-        self.writer = EventWriter(db.engine, self._committed, origin=self.origin)
+        self.writer = EventWriter(
+            db.engine, self._committed, origin=self.origin, recordings=recordings
+        )
         self.listener = NotifyListener(
             dsn, {NOTIFY_CHANNEL: self._notified, CANDIDATE_CHANNEL: self._candidate_elsewhere}
         )

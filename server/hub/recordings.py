@@ -15,10 +15,10 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Sequence
 
 import asyncpg
 
-from server.hub.event_writer import DerivedWrite
 from server.hub.events import StoredEvent
 
 _EXTENSIONS = {"audio/webm": "webm", "audio/ogg": "ogg", "audio/mp4": "m4a", "audio/mpeg": "mp3",
@@ -50,42 +50,69 @@ class RecordingStore:
     def path(self, name: str) -> Path:
         return self.root / name
 
-    def write_in(self, chunk: Chunk) -> DerivedWrite:
-        """The derived write that appends ``chunk`` inside the event's transaction."""
-
-        async def write(pg: asyncpg.Connection, event: StoredEvent) -> None:
-            await self._append(pg, chunk, event)
-
-        return write
-
-    async def _append(self, pg: asyncpg.Connection, chunk: Chunk, event: StoredEvent) -> None:
-        row = await pg.fetchrow(
-            "SELECT id, file_name, size_bytes, next_chunk FROM recordings"
-            " WHERE interview_id = $1 AND stream = $2 FOR UPDATE",
-            chunk.interview_id, chunk.stream,
-        )
-        if row is None:
-            row = await pg.fetchrow(
-                "INSERT INTO recordings (id, interview_id, stream, mime, file_name, size_bytes,"
-                " next_chunk, started_ts) VALUES ($1, $2, $3, $4, $5, 0, 0, $6)"
-                " RETURNING id, file_name, size_bytes, next_chunk",
-                uuid.uuid4(), chunk.interview_id, chunk.stream, chunk.mime[:100],
-                file_name(chunk.interview_id, chunk.stream, chunk.mime), event.ts,
+    async def write_batch(
+        self, pg: asyncpg.Connection, appended: Sequence[tuple[Chunk, StoredEvent]]
+    ) -> None:
+        """Append a batch's chunks inside its transaction: one file write and one
+        fdatasync per stream, whatever the number of chunks."""
+        streams: dict[tuple[uuid.UUID, str], list[tuple[Chunk, StoredEvent]]] = {}
+        for chunk, event in appended:
+            streams.setdefault((chunk.interview_id, chunk.stream), []).append((chunk, event))
+        keys = list(streams)
+        rows = {
+            (row["interview_id"], row["stream"]): row
+            for row in await pg.fetch(
+                "SELECT r.id, r.interview_id, r.stream, r.file_name, r.size_bytes, r.next_chunk"
+                " FROM recordings r JOIN unnest($1::uuid[], $2::text[]) AS k(interview_id, stream)"
+                " ON r.interview_id = k.interview_id AND r.stream = k.stream"
+                " ORDER BY r.id FOR UPDATE OF r",
+                [k[0] for k in keys], [k[1] for k in keys],
             )
-        assert row is not None
-        if chunk.chunk != row["next_chunk"]:
-            raise ValueError(f"audio chunk {chunk.chunk} out of order (next is {row['next_chunk']})")
-        offset = row["size_bytes"]
-        await asyncio.to_thread(self._write_at, self.path(row["file_name"]), offset, chunk.data)
-        await pg.execute(
+        }
+        writes: list[tuple[Path, int, bytes]] = []
+        chunk_rows: list[tuple[Any, ...]] = []
+        moved: list[tuple[uuid.UUID, int, int]] = []
+        for key, items in streams.items():
+            row = rows.get(key)
+            if row is None:
+                first_chunk, first_event = items[0]
+                row = await pg.fetchrow(
+                    "INSERT INTO recordings (id, interview_id, stream, mime, file_name, size_bytes,"
+                    " next_chunk, started_ts) VALUES ($1, $2, $3, $4, $5, 0, 0, $6)"
+                    " RETURNING id, file_name, size_bytes, next_chunk",
+                    uuid.uuid4(), key[0], key[1], first_chunk.mime[:100],
+                    file_name(key[0], key[1], first_chunk.mime), first_event.ts,
+                )
+                assert row is not None
+            offset, expected = row["size_bytes"], row["next_chunk"]
+            data = bytearray()
+            for chunk, event in items:
+                if chunk.chunk != expected:
+                    raise ValueError(f"audio chunk {chunk.chunk} out of order (next is {expected})")
+                chunk_rows.append(
+                    (row["id"], chunk.chunk, offset + len(data), len(chunk.data), event.seq, event.ts)
+                )
+                data += chunk.data
+                expected += 1
+            writes.append((self.path(row["file_name"]), offset, bytes(data)))
+            moved.append((row["id"], offset + len(data), expected))
+        await asyncio.to_thread(self._write_all, writes)
+        await pg.executemany(
             "INSERT INTO recording_chunks (recording_id, chunk, byte_offset, byte_length,"
             " event_seq, ts) VALUES ($1, $2, $3, $4, $5, $6)",
-            row["id"], chunk.chunk, offset, len(chunk.data), event.seq, event.ts,
+            chunk_rows,
         )
         await pg.execute(
-            "UPDATE recordings SET size_bytes = $2, next_chunk = $3 WHERE id = $1",
-            row["id"], offset + len(chunk.data), chunk.chunk + 1,
+            "UPDATE recordings SET size_bytes = v.size, next_chunk = v.next"
+            " FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS v(id, size, next)"
+            " WHERE recordings.id = v.id",
+            [m[0] for m in moved], [m[1] for m in moved], [m[2] for m in moved],
         )
+
+    @classmethod
+    def _write_all(cls, writes: Sequence[tuple[Path, int, bytes]]) -> None:
+        for path, offset, data in writes:
+            cls._write_at(path, offset, data)
 
     @staticmethod
     def _write_at(path: Path, offset: int, data: bytes) -> None:

@@ -69,6 +69,6 @@ async def live(interview_id: str) -> None:
     app = context.app()
     connection = Connection(
         app.hub, websocket._get_current_object(),  # type: ignore[attr-defined]
-        user, interview, ticket_role=ticket_role, recordings=app.recordings,
+        user, interview, ticket_role=ticket_role,
     )
     await connection.serve()
