@@ -3,7 +3,7 @@ live room, the live observer view and the replay."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -131,53 +131,47 @@ async def create_interview() -> Page:
     return redirect(url_for("pages.interview", interview_id=str(interview.id)))
 
 
-@blueprint.get("/interviews/<interview_id>")
-async def interview(interview_id: str) -> Page:
+async def _interview_page(
+    interview_id: str, template: str, *, owner_only: bool = False, detail: bool = False,
+    extra: Callable[[User], dict[str, Any]] | None = None,
+) -> Page:
+    """A page about one interview for a logged-in user who may see it; the 404 page otherwise
+    (an instructor refused an owner-only page is told no more than a stranger)."""
     user = await _login_required()
     if not isinstance(user, User):
         return user
     try:
         async with context.db().transaction() as session:
             found = await visible_interview(session, interview_id, user)
-            document = interview_document(await get_interview_detail(session, found))
+            if owner_only and found.owner_id != user.id:
+                raise not_found()
+            if detail:
+                document = interview_document(await get_interview_detail(session, found))
+            else:
+                document = interview_summary(found)
     except ApiError as error:
         return await render_template("error.html", message=error.message), error.status
-    return await render_template("interview.html", user=user, interview=document)
+    more = extra(user) if extra is not None else {}
+    return await render_template(template, user=user, interview=document, **more)
+
+
+@blueprint.get("/interviews/<interview_id>")
+async def interview(interview_id: str) -> Page:
+    return await _interview_page(interview_id, "interview.html", detail=True)
 
 
 @blueprint.get("/interviews/<interview_id>/room")
 async def room(interview_id: str) -> Page:
     """The live interview room: only the candidate who owns the interview enters it."""
-    user = await _login_required()
-    if not isinstance(user, User):
-        return user
-    try:
-        async with context.db().transaction() as session:
-            found = await visible_interview(session, interview_id, user)
-            if found.owner_id != user.id:
-                # An instructor observing the interview is told no more than a stranger.
-                raise not_found()
-            document = interview_summary(found)
-    except ApiError as error:
-        return await render_template("error.html", message=error.message), error.status
-    return await render_template("room.html", user=user, interview=document)
+    return await _interview_page(interview_id, "room.html", owner_only=True)
 
 
 @blueprint.get("/interviews/<interview_id>/observe")
 async def observe(interview_id: str) -> Page:
     """The live observer view: anyone who may see the interview (its owner or a granted
     instructor) watches it as it happens; instructors can also send notes."""
-    user = await _login_required()
-    if not isinstance(user, User):
-        return user
-    try:
-        async with context.db().transaction() as session:
-            found = await visible_interview(session, interview_id, user)
-            document = interview_summary(found)
-    except ApiError as error:
-        return await render_template("error.html", message=error.message), error.status
-    return await render_template(
-        "observe.html", user=user, interview=document, can_note=user.role == "instructor"
+    return await _interview_page(
+        interview_id, "observe.html", extra=lambda user: {"can_note": user.role == "instructor"}
     )
 
 
@@ -185,16 +179,7 @@ async def observe(interview_id: str) -> Page:
 async def replay(interview_id: str) -> Page:
     """The replay: the interview's event log played back with its audio recording, for
     anyone who may see the interview (its owner or a granted instructor)."""
-    user = await _login_required()
-    if not isinstance(user, User):
-        return user
-    try:
-        async with context.db().transaction() as session:
-            found = await visible_interview(session, interview_id, user)
-            document = interview_document(await get_interview_detail(session, found))
-    except ApiError as error:
-        return await render_template("error.html", message=error.message), error.status
-    return await render_template("replay.html", user=user, interview=document)
+    return await _interview_page(interview_id, "replay.html", detail=True)
 
 
 @blueprint.post("/interviews/<interview_id>/observers")
