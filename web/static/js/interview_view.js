@@ -67,14 +67,14 @@ export function timeOfDay(ms) {
 }
 
 /** @param {number} score */
-function scoreClass(score) {
+export function scoreClass(score) {
   if (score >= 7) return "text-bg-success";
   if (score >= 4) return "text-bg-warning";
   return "text-bg-danger";
 }
 
 /** @param {number} value */
-function formatScore(value) {
+export function formatScore(value) {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 

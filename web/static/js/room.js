@@ -20,6 +20,7 @@
  */
 
 import { DeviceCheck } from "./devices.js";
+import { clock, el, formatScore, scoreClass } from "./interview_view.js";
 import { FaceTracker } from "./face.js";
 import { ConnectionState, InterviewSocket } from "./socket.js";
 
@@ -44,39 +45,6 @@ const PHASE_LABELS = {
 
 /** @param {string} id */
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/**
- * An element with optional class and text.
- * @param {string} tag
- * @param {string} [className]
- * @param {string} [text]
- */
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-/** @param {number} ms */
-function clock(ms) {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const minutes = Math.floor(total / 60);
-  const seconds = String(total % 60).padStart(2, "0");
-  return `${minutes}:${seconds}`;
-}
-
-/** @param {number} score */
-function scoreClass(score) {
-  if (score >= 7) return "text-bg-success";
-  if (score >= 4) return "text-bg-warning";
-  return "text-bg-danger";
-}
-
-/** @param {number} value */
-function formatScore(value) {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
-}
 
 /** @param {Element | null} target */
 function isTextField(target) {
