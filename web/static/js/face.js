@@ -167,6 +167,20 @@ export class FaceTracker {
     this.starting = null;
     this.frames = 0;
     this.stopped = false;
+    // Leaving the page mid-detection must not let the library's work outlive the camera.
+    window.addEventListener("pagehide", () => this.stop());
+    // The library's own background work (model loading, a detection cut short) can fail
+    // outside any call of ours; face metrics are optional, so such a failure is reported
+    // in the console and the interview goes on.
+    window.addEventListener("unhandledrejection", (event) => {
+      const stack = String(event.reason?.stack ?? "");
+      if (stack.includes("/vendor/human/") || stack.includes("/vendor/tfjs-wasm/")) {
+        event.preventDefault();
+        console.warn("face tracking failed in the background:", event.reason);
+        this.#status("Face: face tracking stopped after an error. The interview continues.", "unavailable");
+        this.running = false;
+      }
+    });
   }
 
   /** Open the camera and load the library once; resolves to whether tracking runs. */
@@ -256,7 +270,7 @@ export class FaceTracker {
   }
 
   async #detect() {
-    if (!this.running || this.busy) return;
+    if (!this.running || this.busy || this.stopped) return;
     if (document.hidden || this.video.readyState < 2) {
       this.#schedule(250);
       return;
