@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from .base import (
     AnswerAnalysis,
@@ -32,6 +32,8 @@ from .base import (
     PlannedQuestion,
 )
 from .resilience import InterviewerError
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +98,16 @@ class FallbackInterviewer:
             except Exception:
                 log.exception("interviewer: on_switch callback failed")
 
+    async def _either(self, what: str, call: Callable[[Interviewer], Awaitable[T]]) -> T:
+        """``call`` on the primary; on any failure, on the fallback instead."""
+        try:
+            result = await call(self.primary)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed(what, exc)
+            return await call(self.fallback)
+        self._answered_by_primary()
+        return result
+
     # ----- the Interviewer protocol -------------------------------------------------------
 
     async def plan_questions(
@@ -153,46 +165,22 @@ class FallbackInterviewer:
             await _aclose(stream)
 
     async def follow_up(self, question: PlannedQuestion, answer: str) -> PlannedQuestion | None:
-        try:
-            result = await self.primary.follow_up(question, answer)
-        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
-            self._failed("follow_up", exc)
-            return await self.fallback.follow_up(question, answer)
-        self._answered_by_primary()
-        return result
+        return await self._either("follow_up", lambda i: i.follow_up(question, answer))
 
     async def coach(
         self, question: PlannedQuestion, partial_answer: str, metrics: Mapping[str, float]
     ) -> CoachingHint | None:
-        try:
-            result = await self.primary.coach(question, partial_answer, metrics)
-        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
-            self._failed("coach", exc)
-            return await self.fallback.coach(question, partial_answer, metrics)
-        self._answered_by_primary()
-        return result
+        return await self._either("coach", lambda i: i.coach(question, partial_answer, metrics))
 
     async def analyze(
         self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float]
     ) -> AnswerAnalysis:
-        try:
-            result = await self.primary.analyze(question, answer, metrics)
-        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
-            self._failed("analyze", exc)
-            return await self.fallback.analyze(question, answer, metrics)
-        self._answered_by_primary()
-        return result
+        return await self._either("analyze", lambda i: i.analyze(question, answer, metrics))
 
     async def report(
         self, spec: InterviewSpec, results: Sequence[tuple[PlannedQuestion, AnswerAnalysis]]
     ) -> FinalReport:
-        try:
-            result = await self.primary.report(spec, results)
-        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
-            self._failed("report", exc)
-            return await self.fallback.report(spec, results)
-        self._answered_by_primary()
-        return result
+        return await self._either("report", lambda i: i.report(spec, results))
 
 
 async def _aclose(stream: Any) -> None:
