@@ -47,7 +47,7 @@ async def ensure_database(server_url: str, database: str) -> str:
     """Create ``database`` on the server if it does not exist; return its URL."""
     if not _DATABASE_NAME.match(database):
         raise ValueError(f"not a safe database name: {database!r}")
-    conn = await asyncpg.connect(_dsn(server_url))
+    conn = await asyncpg.connect(libpq_dsn(server_url))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
@@ -60,20 +60,15 @@ async def ensure_database(server_url: str, database: str) -> str:
 async def drop_database(server_url: str, database: str) -> None:
     if not _DATABASE_NAME.match(database):
         raise ValueError(f"not a safe database name: {database!r}")
-    conn = await asyncpg.connect(_dsn(server_url))
+    conn = await asyncpg.connect(libpq_dsn(server_url))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await conn.close()
 
 
-def _dsn(url: str) -> str:
-    """A libpq-style DSN asyncpg accepts (no SQLAlchemy driver suffix)."""
+def libpq_dsn(url: str) -> str:
+    """The URL without a SQLAlchemy driver name, as asyncpg and libpq take it."""
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def libpq_dsn(url: str) -> str:
-    """The URL without a SQLAlchemy driver name, as asyncpg and libpq take it."""
-    return _dsn(url)

@@ -12,12 +12,16 @@ from db.models import Event, Recording, RefusedFrame
 
 
 async def events_after(
-    session: AsyncSession, interview_id: uuid.UUID, after: int, limit: int, upto: int | None = None
+    session: AsyncSession, interview_id: uuid.UUID, after: int, limit: int,
+    upto: int | None = None, leave_out: tuple[str, ...] = (),
 ) -> list[Event]:
-    """Logged events with ``after < seq`` (and ``seq <= upto`` when given), in order."""
+    """Logged events with ``after < seq`` (and ``seq <= upto`` when given), in order,
+    without the kinds in ``leave_out``."""
     query = select(Event).where(Event.interview_id == interview_id, Event.seq > after)
     if upto is not None:
         query = query.where(Event.seq <= upto)
+    if leave_out:
+        query = query.where(Event.kind.not_in(leave_out))
     result = await session.scalars(query.order_by(Event.seq).limit(limit))
     return list(result)
 
@@ -38,21 +42,3 @@ async def stream_position(
     ).scalar_subquery()
     row: Any = (await session.execute(select(stored, refused, chunk))).one()
     return max(int(row[0] or 0), int(row[1] or 0)), int(row[2] or 0)
-
-
-async def flow_events(
-    session: AsyncSession, interview_id: uuid.UUID, after: int, upto: int, limit: int
-) -> list[Event]:
-    """The events that shape the interview's flow (all but face and audio frames)."""
-    result = await session.scalars(
-        select(Event)
-        .where(
-            Event.interview_id == interview_id,
-            Event.seq > after,
-            Event.seq <= upto,
-            Event.kind.not_in(("face", "audio")),
-        )
-        .order_by(Event.seq)
-        .limit(limit)
-    )
-    return list(result)

@@ -35,7 +35,7 @@ from protocol import (
     encode,
 )
 from server.hub.event_writer import Append, Unavailable, now_ms
-from server.hub.events import CANDIDATE_KINDS, TO_CANDIDATE, StoredEvent, from_row
+from server.hub.events import CANDIDATE_KINDS, StoredEvent, from_row
 from server.hub.outbox import Outbox, Outgoing, Overflow
 from server.hub.rate_limit import TokenBucket
 from server.hub.recordings import Chunk
@@ -270,10 +270,9 @@ class Connection:
                 break
             for row in rows:
                 after = row.seq
-                if self.role == "candidate" and not _candidate_sees(row.kind, row.payload):
+                event = from_row(row)
+                if self.role == "candidate" and not event.visible_to_candidate():
                     continue
-                event = from_row(row.interview_id, row.seq, row.kind, row.ts, row.payload,
-                                 row.stream, row.client_seq)
                 await self.websocket.send(event.frame)
         return max(after, self._catch_up_from)
 
@@ -406,12 +405,3 @@ class Connection:
             advanced = True
         if advanced:
             self.outbox.set_ack(self.acked)
-
-
-def _candidate_sees(kind: str, payload: bytes) -> bool:
-    if kind == "note":
-        from server.hub.events import unpack
-
-        return bool(unpack(payload).get("to") == "candidate")
-    return kind in TO_CANDIDATE
-

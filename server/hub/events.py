@@ -9,6 +9,8 @@ from typing import Any, Mapping
 
 import msgpack
 
+from db.models import Event
+
 # Candidate frames that are logged and relayed to observers with ``src_seq``.
 CANDIDATE_KINDS = frozenset({"state", "transcript", "face", "audio"})
 # Logged events the candidate receives (the rest go to observers only).
@@ -57,11 +59,9 @@ class StoredEvent:
         return {"t": self.kind, "seq": self.seq, "ts": self.ts, "d": self.wire_payload()}
 
 
-def from_row(
-    interview_id: uuid.UUID, seq: int, kind: str, ts: int, payload: bytes,
-    stream: str | None, client_seq: int | None,
-) -> StoredEvent:
+def from_row(row: Event) -> StoredEvent:
+    """A stored event as read back from the log."""
     return StoredEvent(
-        interview_id=interview_id, seq=seq, kind=kind, ts=ts, d=unpack(payload),
-        stream=stream, client_seq=client_seq,
+        interview_id=row.interview_id, seq=row.seq, kind=row.kind, ts=row.ts,
+        d=unpack(row.payload), stream=row.stream, client_seq=row.client_seq,
     )

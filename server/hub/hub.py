@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Sequence
 
 from protocol import CloseCode
-from db.queries.events import events_after, flow_events
+from db.queries.events import events_after
 from db.queries.questions import questions_of, recent_question_texts
 from db.models import Interview
 from server.database import Database
@@ -134,12 +134,14 @@ class Hub:
         after = 0
         while after < upto:
             async with self.db.transaction() as session:
-                rows = await flow_events(session, interview_id, after, upto, PAGE)
+                # Face and audio frames do not shape the flow.
+                rows = await events_after(
+                    session, interview_id, after, PAGE, upto=upto, leave_out=("face", "audio")
+                )
             if not rows:
                 break
             for row in rows:
-                event = from_row(row.interview_id, row.seq, row.kind, row.ts, row.payload,
-                                 row.stream, row.client_seq)
+                event = from_row(row)
                 state = apply_event(state, event.kind, event.seq, event.ts, event.d,
                                     event.client_seq if event.stream is not None else None)
                 after = row.seq
@@ -158,8 +160,7 @@ class Hub:
         async with self.db.transaction() as session:
             rows = await events_after(session, interview_id, after, PAGE, upto=upto)
         return [
-            from_row(r.interview_id, r.seq, r.kind, r.ts, r.payload, r.stream, r.client_seq)
-            for r in rows
+            from_row(row) for row in rows
         ]
 
     def _committed(self, events: Sequence[StoredEvent]) -> None:

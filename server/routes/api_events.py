@@ -62,8 +62,7 @@ async def events(interview_id: str) -> Response:
         rows = await events_after(session, interview.id, after, limit)
         head = interview.head_seq
     documents = [
-        from_row(r.interview_id, r.seq, r.kind, r.ts, r.payload, r.stream, r.client_seq).document()
-        for r in rows
+        from_row(row).document() for row in rows
     ]
     if not wants_msgpack():
         documents = _json_safe(documents)
