@@ -135,12 +135,7 @@ class Coaching:
                 d["qid"] = self.qid
             if nudge.value is not None:
                 d["value"] = round(float(nudge.value), 2)
-            try:
-                stored = self.writer.append(Append(self.interview_id, "feedback", d, now_ms()))
-            except Exception:
-                log.warning("interview %s: feedback dropped", self.interview_id, exc_info=True)
-                continue
-            stored.add_done_callback(_report_failure)
+            self.writer.append_in_background(Append(self.interview_id, "feedback", d, now_ms()))
 
     def _stop_background(self) -> None:
         for task in (self._ticker, self._hint):
@@ -153,8 +148,3 @@ class Coaching:
         self._ticker = self._hint = None
         await cancel_and_wait(ticker)
         await cancel_and_wait(hint)
-
-
-def _report_failure(future: asyncio.Future[StoredEvent | None]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("feedback could not be stored: %s", future.exception())

@@ -101,6 +101,14 @@ class EventWriter:
         await self._task
         self._task = None
 
+    def append_in_background(self, item: Append) -> None:
+        """Log a server event nobody waits for (a nudge, a notice); a failure is logged."""
+        try:
+            self.append(item).add_done_callback(_log_failure)
+        except Unavailable:
+            log.warning("%s event for %s dropped: the log is not keeping up", item.kind,
+                        item.interview_id)
+
     def append(self, item: Append) -> asyncio.Future[StoredEvent | None]:
         if self._queue.qsize() >= self._max_pending:
             raise Unavailable("the event log is not keeping up; retry later")
@@ -304,6 +312,11 @@ def is_connection_error(error: BaseException | None) -> bool:
             return True
         error = error.__cause__ or getattr(error, "orig", None)
     return False
+
+
+def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("event could not be stored: %s", future.exception())
 
 
 def _fail(item: Append, error: Exception) -> None:

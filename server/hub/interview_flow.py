@@ -103,9 +103,7 @@ class InterviewFlow:
             "message": "The AI interviewer is unavailable right now; the offline interviewer "
             f"continues ({reason[:120]}).",
         }
-        self.writer.append(Append(self.interview_id, "feedback", d, now_ms())).add_done_callback(
-            lambda f: f.cancelled() or f.exception()
-        )
+        self.writer.append_in_background(Append(self.interview_id, "feedback", d, now_ms()))
 
     def on_event(self, event: StoredEvent) -> None:
         if event.kind not in ("face", "audio"):
