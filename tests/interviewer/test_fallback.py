@@ -63,12 +63,6 @@ class Setup:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini() as server:
-        yield server
-
-
-@pytest.fixture
 async def setup(fake: FakeGemini) -> AsyncIterator[Setup]:
     s = Setup(fake)
     yield s

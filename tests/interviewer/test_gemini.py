@@ -4,7 +4,7 @@ what is sent (prompts, schema, limits) and how answers are read, repaired or rej
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -25,6 +25,7 @@ from server.interviewer.resilience import (
 )
 from server.settings import Settings
 
+from .conftest import Make, gemini_maker
 from .fake_gemini import (
     FakeGemini,
     Reply,
@@ -44,29 +45,10 @@ CONFLICT = PlannedQuestion("Tell me about a disagreement with a colleague.", "be
                            ("situation", "own action", "outcome"))
 ANSWER = "I would read the query plan, add a b-tree index on the filtered column, and measure."
 
-Make = Callable[..., GeminiInterviewer]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini() as server:
-        yield server
-
-
 @pytest.fixture
 async def make(fake: FakeGemini) -> AsyncIterator[Make]:
-    made: list[GeminiInterviewer] = []
-
-    def build(**kw: Any) -> GeminiInterviewer:
-        kw.setdefault("breaker", CircuitBreaker(failure_threshold=100))
-        kw.setdefault("timeout_s", 2.0)
-        interviewer = GeminiInterviewer("test-key", MODEL, base_url=fake.base_url, **kw)
-        made.append(interviewer)
-        return interviewer
-
-    yield build
-    for interviewer in made:
-        await interviewer.aclose()
+    async with gemini_maker(fake, MODEL, timeout_s=2.0) as build:
+        yield build
 
 
 def analysis(score: Any = 7, **over: Any) -> dict[str, Any]:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from server.interviewer import PlannedQuestion
-from server.interviewer.gemini import GeminiInterviewer
 from server.interviewer.resilience import (
     NO_RETRIES,
     BudgetExhausted,
@@ -26,6 +25,7 @@ from server.interviewer.resilience import (
     with_retries,
 )
 
+from .conftest import Make, gemini_maker
 from .fake_gemini import (
     FakeGemini,
     delayed,
@@ -46,29 +46,10 @@ ANALYSIS = {"score": 6, "summary": "Fine.", "strengths": [], "improvements": [],
             "rubric": {"correctness": 6, "depth": 5, "clarity": 7}}
 HINT = {"nudge": True, "kind": "specifics", "level": "info", "message": "Give an example."}
 
-Make = Callable[..., GeminiInterviewer]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeGemini]:
-    async with FakeGemini() as server:
-        yield server
-
-
 @pytest.fixture
 async def make(fake: FakeGemini) -> AsyncIterator[Make]:
-    made: list[GeminiInterviewer] = []
-
-    def build(**kw: Any) -> GeminiInterviewer:
-        kw.setdefault("breaker", CircuitBreaker(failure_threshold=100))
-        kw.setdefault("timeout_s", 0.5)
-        interviewer = GeminiInterviewer("test-key", "gemini-test", base_url=fake.base_url, **kw)
-        made.append(interviewer)
-        return interviewer
-
-    yield build
-    for interviewer in made:
-        await interviewer.aclose()
+    async with gemini_maker(fake, "gemini-test", timeout_s=0.5) as build:
+        yield build
 
 
 async def timed(coro: Any) -> tuple[Any, float]:
