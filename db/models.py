@@ -96,6 +96,15 @@ class Interview(Base):
     score: Mapped[float | None] = mapped_column(Float)
     # The interviewer's plan: [{text, topic, key_points}] for each main question.
     plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    # Tailoring: the pasted job description and the text extracted from the uploaded résumé.
+    job_description: Mapped[str | None] = mapped_column(Text)
+    resume_text: Mapped[str | None] = mapped_column(Text)
+    # The stored résumé: a name the server chose under the uploads folder, never user input;
+    # the name it was uploaded as is kept for display only.
+    resume_file: Mapped[str | None] = mapped_column(String(200))
+    resume_kind: Mapped[str | None] = mapped_column(String(8))
+    resume_name: Mapped[str | None] = mapped_column(String(200))
+    resume_bytes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -150,6 +159,9 @@ class Answer(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     skipped: Mapped[bool] = mapped_column(default=False)
+    # The code pad's content when the answer ended, for a coding question.
+    code: Mapped[str | None] = mapped_column(Text)
+    code_lang: Mapped[str | None] = mapped_column(String(16))
 
 
 class Analysis(Base):

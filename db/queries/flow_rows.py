@@ -54,16 +54,17 @@ async def set_phase(
 async def save_answer(
     pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, transcript: str, skipped: bool,
     started_seq: int | None, ended_seq: int | None, started_ts: int | None, ended_ts: int | None,
+    code: str = "", code_lang: str = "",
 ) -> None:
     await pg.execute(
         "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
-        " ended_seq, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-        " to_timestamp($8::float8 / 1000), to_timestamp($9::float8 / 1000))"
+        " ended_seq, started_at, ended_at, code, code_lang) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+        " to_timestamp($8::float8 / 1000), to_timestamp($9::float8 / 1000), $10, $11)"
         " ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
         " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
-        " ended_at = EXCLUDED.ended_at",
+        " ended_at = EXCLUDED.ended_at, code = EXCLUDED.code, code_lang = EXCLUDED.code_lang",
         answer_id(interview_id, qid), interview_id, uuid.UUID(qid), transcript, skipped,
-        started_seq, ended_seq, started_ts, ended_ts,
+        started_seq, ended_seq, started_ts, ended_ts, code or None, code_lang or None,
     )
 
 

@@ -42,7 +42,7 @@ from server.hub.events import StoredEvent
 from server.hub.tasks import cancel_and_wait
 from server.hub.room import Room
 from server.interviewer import AnswerAnalysis, Interviewer, InterviewSpec, PlannedQuestion
-from server.interviewer.base import SKIPPED
+from server.interviewer.base import SKIPPED, CodeAnswer
 from server.interviewer.fallback import Restart
 
 log = logging.getLogger(__name__)
@@ -199,6 +199,8 @@ class InterviewFlow:
         d: dict[str, Any] = {"qid": qid, "idx": idx, "kind": kind.value, "text": asked_text}
         if parent_qid is not None:
             d["parent_qid"] = parent_qid
+        if question.coding:
+            d["coding"] = True
         self.asked[qid] = question
         await self._emit("question", d, rows)
         await self._phase(InterviewPhase.ASKING, qid=qid, idx=idx)
@@ -240,7 +242,7 @@ class InterviewFlow:
                 pg, interview_id, qid=answer.qid, transcript=answer.transcript,
                 skipped=answer.skipped, started_seq=answer.started_seq,
                 ended_seq=answer.ended_seq, started_ts=answer.started_ts,
-                ended_ts=answer.ended_ts,
+                ended_ts=answer.ended_ts, code=answer.code, code_lang=answer.code_lang,
             )
 
         return rows
@@ -258,8 +260,14 @@ class InterviewFlow:
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
         metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
+        code = None
+        if answer is not None and not skipped and answer.code.strip():
+            code = CodeAnswer(answer.code, answer.code_lang)
         try:
-            result = await self.interviewer.analyze(question, text, metrics)
+            if code is not None:
+                result = await self.interviewer.analyze(question, text, metrics, code=code)
+            else:
+                result = await self.interviewer.analyze(question, text, metrics)
         except Exception:
             log.exception("interview %s: analysis failed; logging an empty one", self.interview_id)
             result = AnswerAnalysis(0.0, "The analysis could not be produced.", (), (), {}, False)
@@ -354,8 +362,16 @@ def _planned(item: Mapping[str, Any]) -> PlannedQuestion:
     return PlannedQuestion(
         text=str(item.get("text", "")), topic=str(item.get("topic", "")),
         key_points=tuple(str(p) for p in item.get("key_points", ())),
+        coding=item.get("coding") is True,
+        edge_cases=tuple(str(c) for c in item.get("edge_cases", ())),
     )
 
 
 def _plan_item(question: PlannedQuestion) -> dict[str, Any]:
-    return {"text": question.text, "topic": question.topic, "key_points": list(question.key_points)}
+    item: dict[str, Any] = {
+        "text": question.text, "topic": question.topic, "key_points": list(question.key_points),
+    }
+    if question.coding:
+        item["coding"] = True
+        item["edge_cases"] = list(question.edge_cases)
+    return item
