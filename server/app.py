@@ -18,9 +18,18 @@ from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
-from server.routes import api_accounts, api_events, api_interviews, health, pages, vendor
+from server.routes import (
+    api_accounts,
+    api_events,
+    api_interviews,
+    api_resume,
+    health,
+    pages,
+    vendor,
+)
 from server.routes.vendor import NODE_MODULES
 from server.settings import PROJECT_ROOT, Settings, load_settings
+from server.uploads import UploadStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +64,8 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     async def inject_account() -> dict[str, object]:
         return {"account": await current_account()}
 
-    for module in (health, api_accounts, api_interviews, api_events, live, pages, vendor):
+    for module in (health, api_accounts, api_interviews, api_resume, api_events, live, pages,
+                   vendor):
         app.register_blueprint(module.blueprint)
 
     @app.while_serving
@@ -65,6 +75,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
+        app.uploads = UploadStore(settings.uploads_dir)
         interviewers = interviewer_factory(settings)
         app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers, app.recordings)
         await app.hub.start()

@@ -32,6 +32,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         data_dir=root / "data",
         secret_key=secrets.token_urlsafe(32),
         recordings_dir=root / "recordings",
+        uploads_dir=root / "uploads",
         login_max_failures_per_account=5,
         login_max_failures_per_address=20,
     )
@@ -39,6 +40,11 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[EngineApp]:
+    from server.interviewer.bank import load_bank
+
+    # Compiling the bank's keyword patterns takes seconds on a busy machine: done (and
+    # cached) before start-up, whose test timeout is a few seconds.
+    load_bank()
     app = create_app(settings)
     async with app.test_app():
         yield app

@@ -43,6 +43,7 @@ from server.hub.tasks import cancel_and_wait
 from server.hub.room import Room
 from server.interviewer import AnswerAnalysis, Interviewer, InterviewSpec, PlannedQuestion
 from server.interviewer.base import SKIPPED, CodeAnswer
+from server.interviewer import tailoring
 from server.interviewer.fallback import Restart
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ class InterviewFlow:
             role_title=interview.role_title,
             difficulty=interview.difficulty,  # type: ignore[arg-type]
             questions_total=interview.questions_total,
+            job_description=interview.job_description or "",
+            resume=interview.resume_text or "",
         )
+        self.requirements = tailoring.requirements(self.spec.job_description)
         self.plan = [_planned(item) for item in interview.plan or []]
         self.interviewer = make_interviewer(self._switched)
         self.state = InterviewState()
@@ -320,10 +324,13 @@ class InterviewFlow:
                 dict(analysis.rubric), answered,
             )))
         report = await self.interviewer.report(self.spec, results)
+        metrics: dict[str, Any] = {name: float(value) for name, value in report.metrics.items()}
+        if self.requirements:
+            metrics.update(requirement_metrics(self.requirements, state))
         d = {
             "score": round(float(report.score), 2), "summary": report.summary,
             "per_question": [{"qid": a.qid, "score": a.score} for a in state.analyses],
-            "metrics": {name: float(value) for name, value in report.metrics.items()},
+            "metrics": metrics,
         }
         interview_id = self.interview_id
 
@@ -375,3 +382,23 @@ def _plan_item(question: PlannedQuestion) -> dict[str, Any]:
         item["coding"] = True
         item["edge_cases"] = list(question.edge_cases)
     return item
+
+
+def requirement_metrics(
+    reqs: Sequence[tailoring.Requirement], state: InterviewState
+) -> dict[str, Any]:
+    """How well the answers (transcript and code) covered the job's key requirements."""
+    evidence = []
+    for answer in state.answers:
+        analysis = state.analysis(answer.qid)
+        if answer.skipped or analysis is None:
+            continue
+        text = f"{answer.transcript}\n{answer.code}"
+        evidence.append(tailoring.AnswerEvidence(answer.qid, text, analysis.score))
+    rows = tailoring.coverage(reqs, evidence)
+    return {
+        "requirements": [
+            {"name": r.name, "status": r.status, "qids": list(r.qids)} for r in rows
+        ],
+        "requirements_coverage": tailoring.coverage_share(rows),
+    }

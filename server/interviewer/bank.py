@@ -34,6 +34,7 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 from .base import Difficulty, InterviewSpec, PlannedQuestion
+from . import tailoring
 from .code_review import EdgeCase
 from .diversity import Candidate, order, salt_fraction
 from .scoring import KeyPoint, Style
@@ -50,6 +51,11 @@ LEVEL_SPECIFIC = 0.1
 JITTER = 0.25
 # A plan with at least this many technical questions includes a coding question.
 MIN_SLOTS_FOR_CODING = 2
+# A question naming a skill the job description asks for is preferred by this much.
+SKILL_MATCH = 0.3
+# With a résumé, one planned question in this many asks about it (at least one).
+RESUME_SHARE = 4
+STORY_AREAS = frozenset({"behavioral", "situational"})
 
 
 @dataclass(frozen=True)
@@ -250,10 +256,42 @@ def plan(bank: Bank, spec: InterviewSpec, history: Sequence[str]) -> list[Planne
         ]
     else:
         kinds = [spec.kind] * spec.questions_total
-    drawn = {kind: _draw(bank, kind, kinds.count(kind), spec, history) for kind in set(kinds)}
+    reqs = tailoring.requirements(spec.job_description) if spec.job_description.strip() else ()
+    drawn = {kind: _draw(bank, kind, kinds.count(kind), spec, history, reqs)
+             for kind in set(kinds)}
     if kinds.count("technical") >= MIN_SLOTS_FOR_CODING:
         drawn["technical"] = _with_coding(bank, drawn["technical"], spec, history)
-    return [drawn[kind].pop(0) for kind in kinds]
+    if reqs:
+        areas = tailoring.preferred_areas(reqs)
+        drawn = {kind: [tailoring.phrased_for(q, reqs, areas) for q in questions]
+                 for kind, questions in drawn.items()}
+    planned = [drawn[kind].pop(0) for kind in kinds]
+    return _with_resume_questions(planned, spec, history)
+
+
+def _with_resume_questions(
+    planned: list[PlannedQuestion], spec: InterviewSpec, history: Sequence[str]
+) -> list[PlannedQuestion]:
+    """With a résumé, one question in four (at least one) asks about a concrete item of it,
+    in place of the last story questions, else the last technical ones (never the coding one)."""
+    if not spec.resume.strip():
+        return planned
+    seen = {normalize(text) for text in history}
+    items = [i for n, i in enumerate(tailoring.resume_items(spec.resume), 1)
+             if normalize(tailoring.resume_question(i, n).text) not in seen]
+    wanted = min(len(items), max(1, spec.questions_total // RESUME_SHARE))
+    stories = [i for i, q in enumerate(planned) if _is_story(q)]
+    others = [i for i, q in enumerate(planned) if not _is_story(q) and not q.coding]
+    slots = sorted((stories[::-1] + others[::-1])[:wanted])
+    out = list(planned)
+    for number, (slot, item) in enumerate(zip(slots, items), 1):
+        out[slot] = tailoring.resume_question(item, number)
+    return out
+
+
+def _is_story(question: PlannedQuestion) -> bool:
+    return question.topic.split("/", 1)[0] in STORY_AREAS or question.topic.startswith(
+        "behavioral/")
 
 
 def _with_coding(
@@ -277,10 +315,13 @@ def _with_coding(
 
 
 def _draw(
-    bank: Bank, kind: BankKind, count: int, spec: InterviewSpec, history: Sequence[str]
+    bank: Bank, kind: BankKind, count: int, spec: InterviewSpec, history: Sequence[str],
+    reqs: Sequence[tailoring.Requirement] = (),
 ) -> list[PlannedQuestion]:
     pool = bank.pool(kind, spec.difficulty)
-    preferred = bank.preferred_areas(spec.role_title)
+    # The job's requirements come before the role title's areas.
+    preferred = tuple(dict.fromkeys((*tailoring.preferred_areas(reqs),
+                                     *bank.preferred_areas(spec.role_title))))
     salt = f"{spec.kind}|{normalize(spec.role_title)}|{spec.difficulty}|{spec.questions_total}"
     candidates = [
         Candidate(
@@ -288,7 +329,7 @@ def _draw(
             text=q.text_for(spec.role_title),
             profile=" ".join([q.text_for(spec.role_title), *q.point_names]),
             group=q.competency,
-            relevance=_relevance(q, preferred, spec.difficulty, salt),
+            relevance=_relevance(q, preferred, spec.difficulty, salt) + _skill_fit(q, reqs),
         )
         for q in pool
     ]
@@ -300,6 +341,15 @@ def _draw(
         questions[i % len(questions)].planned(spec.role_title, i // len(questions) + 1)
         for i in range(count)
     ]
+
+
+def _skill_fit(question: BankQuestion, reqs: Sequence[tailoring.Requirement]) -> float:
+    """A bonus for a question whose words name a skill the job requires."""
+    if not reqs:
+        return 0.0
+    profile = normalize(" ".join([question.text, *(k.phrase for p in question.key_points
+                                                   for k in p.keywords)]))
+    return SKILL_MATCH if any(r.found_in(profile) for r in reqs) else 0.0
 
 
 def _relevance(

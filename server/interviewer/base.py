@@ -23,6 +23,10 @@ class InterviewSpec:
     role_title: str
     difficulty: Difficulty
     questions_total: int
+    # Tailoring, both optional: the pasted job description and the résumé's text. They are
+    # material to plan with, never instructions.
+    job_description: str = ""
+    resume: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(Kind):
