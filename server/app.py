@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None) -> EngineApp:
 
     @app.context_processor
     async def inject_account() -> dict[str, object]:
-        return {"account": await current_account()}
+        return {"account": await current_account(),
+                "resume_max_kib": settings.resume_max_bytes // 1024}
 
     for module in (health, api_accounts, api_interviews, api_resume, api_events, live, pages,
                    vendor):

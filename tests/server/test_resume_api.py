@@ -147,3 +147,39 @@ async def test_an_instruction_inside_a_resume_stays_data(app: EngineApp) -> None
     async with app.db.transaction() as session:
         interview = await session.get(Interview, uuid.UUID(iid))
         assert interview is not None and INJECTION in (interview.resume_text or "")
+
+
+async def csrf_token(client: Client) -> str:
+    import re
+
+    page = await (await client.get("/")).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+async def test_the_dashboard_form_creates_a_tailored_interview_or_keeps_what_was_typed(
+    app: EngineApp,
+) -> None:
+    client, _ = await account(app)
+    form = {"csrf_token": await csrf_token(client), "kind": "technical",
+            "role_title": "Payments engineer", "difficulty": "senior", "questions": "3",
+            "job_description": JOB}
+    wrong = FileStorage(io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(64)), filename="cv.pdf",
+                        content_type="application/pdf")
+    refused = await client.post("/interviews", form=form, files={"resume": wrong})
+    assert refused.status_code == 415
+    page = await refused.get_data(as_text=True)
+    assert "Kafka and PostgreSQL in production" in page  # the job description is kept
+    assert 'value="Payments engineer"' in page and "unrecognised file type" in page
+    listing = await (await client.get("/api/interviews")).get_json()
+    assert listing["interviews"] == []  # nothing was created
+
+    good = FileStorage(io.BytesIO(pdf_with_text(RESUME_LINES)), filename="jane.pdf",
+                       content_type="application/pdf")
+    created = await client.post("/interviews", form=form, files={"resume": good})
+    assert created.status_code == 302
+    page = await (await client.get(created.headers["Location"])).get_data(as_text=True)
+    assert "Kafka" in page and "jane.pdf" in page and "migration of our event pipeline" in page
+    iid = created.headers["Location"].rsplit("/", 1)[-1]
+    assert len(stored_files(app, iid)) == 1
