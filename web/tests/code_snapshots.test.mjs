@@ -73,3 +73,11 @@ describe("code snapshots", () => {
     assert.equal(utf8Length("é"), 2);
   });
 });
+
+test("the default timers are called as plain functions (a browser refuses them as methods)", async () => {
+  const sent = [];
+  const pad = new CodeSnapshots({ send: (s) => sent.push(s), delayMs: 1 });
+  pad.update("x", "python", null);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(sent.length, 1);
+});

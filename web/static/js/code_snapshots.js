@@ -28,7 +28,7 @@ export class CodeSnapshots {
    * @param {{set: typeof setTimeout, clear: typeof clearTimeout}} [options.timers]
    */
   constructor({ send, onSize = () => {}, delayMs = DEBOUNCE_MS, maxBytes = DEFAULT_LIMITS.maxCodeBytes,
-    timers = { set: setTimeout, clear: clearTimeout } }) {
+    timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (id) => clearTimeout(id) } }) {
     this.send = send;
     this.onSize = onSize;
     this.delayMs = delayMs;
