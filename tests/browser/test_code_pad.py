@@ -159,6 +159,14 @@ async def test_typing_code_during_a_technical_question_reaches_observers_and_the
         ".querySelector('.cm-editor')).display")
     assert display == "flex"
     violations = await page.evaluate("window.__csp")
-    blocked = [v for v in violations if "codemirror" in (v["source"] or "")]
+    blocked = [v for v in violations
+               if "codemirror" in (v["source"] or "") or v["directive"] == "style-src-elem"]
     assert blocked == [], json.dumps(blocked, indent=1)
     (screenshots / "code-pad-csp-violations.json").write_text(json.dumps(violations, indent=1))
+
+    # The replay shows the code as it stood when the answer was analysed.
+    await page.goto(f"/interviews/{interview_id}/replay")
+    await expect(page.get_by_test_id("replay")).to_have_attribute("data-complete", "true")
+    await page.locator("[data-testid=marker][data-kind=analysis]").last.click()
+    await expect(page.get_by_test_id("code-view")).to_contain_text("seen.set(nums[i], i);")
+    await expect(page.get_by_test_id("code-meta")).to_contain_text("JavaScript")
