@@ -91,3 +91,33 @@ async def test_code_snapshots_reach_observers_the_log_the_answer_and_replay(
     assert answer is not None and answer.code == FINAL and answer.code_lang == "python"
     for peer in (observer, candidate):
         await peer.close()
+
+
+async def test_the_report_says_how_well_the_answers_covered_the_jobs_requirements(
+    api: Api,
+) -> None:
+    await api.sign_up()
+    response = await api.http.post("/api/interviews", json={
+        "kind": "technical", "role_title": "Backend engineer", "difficulty": "mid",
+        "questions": 1, "job_description": "We run Kafka and PostgreSQL; Terraform is a plus."})
+    assert response.status_code == 201, response.text
+    interview = str(response.json()["id"])
+    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
+    await candidate.connect()
+    await candidate.send(State(action="start"))
+    await candidate.until(lambda p: phases(p)[-1:] == ["asking"])
+    await candidate.send(State(action="answer_start"))
+    await candidate.until(lambda p: phases(p)[-1:] == ["answering"])
+    await candidate.send(Transcript(seg=0, final=True, src="typed", text=(
+        "I would put the events on Kafka with idempotent consumers, keep the source of truth in "
+        "PostgreSQL, measure lag and p95 latency, and load test it because the trade-off "
+        "between throughput and consistency matters.")))
+    await candidate.send(State(action="finish"))
+    await candidate.until(lambda p: phases(p)[-1:] == ["finished"])
+    report = next(e.message for e in candidate.events if type(e.message).__name__ == "Report")
+    rows = {row["name"]: row for row in report.metrics["requirements"]}
+    assert set(rows) == {"Kafka", "PostgreSQL", "Terraform"}
+    assert rows["Terraform"]["status"] == "not" and rows["Terraform"]["qids"] == ()
+    assert rows["Kafka"]["status"] in ("covered", "partly") and len(rows["Kafka"]["qids"]) == 1
+    assert 0 < report.metrics["requirements_coverage"] < 1
+    await candidate.close()
