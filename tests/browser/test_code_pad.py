@@ -125,6 +125,14 @@ async def test_typing_code_during_a_technical_question_reaches_observers_and_the
         await expect(observer.get_by_test_id("code-view")).to_contain_text("seen.set(nums[i], i);")
         await expect(observer.get_by_test_id("code-meta")).to_contain_text("JavaScript")
         await page.screenshot(path=str(screenshots / "code-pad-room.png"), full_page=True)
+
+        # A reload mid-answer brings the pad back as it was (from the log), in its language.
+        await all_sent(page)
+        await page.reload()
+        await expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+        await expect(page.get_by_test_id("code-input")).to_contain_text("seen.set(nums[i], i);")
+        await expect(page.get_by_test_id("code-lang")).to_have_value("javascript")
+        await expect(page.get_by_role("button", name="Finish answer")).to_be_enabled()
         await observer.screenshot(path=str(screenshots / "code-pad-observer.png"), full_page=True)
 
         await page.fill("#typed-answer", EXPLANATION)

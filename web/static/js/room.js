@@ -429,7 +429,7 @@ class Room {
     this.mediaStarted = false;
     /** Face metrics are sent from the first "Start answering" on (nothing before). */
     this.faceSending = false;
-    this.code = new RoomCodePad((d) => this.socket.send("code", d));
+    this.code = new RoomCodePad(this.interviewId, (d) => this.socket.send("code", d));
   }
 
   start() {
@@ -475,6 +475,7 @@ class Room {
         this.#onDelta(d);
         break;
       case "question":
+        this.code.onQuestion(d.qid, d.coding === true, seq);
         this.#onQuestion(d);
         if (live) this.#announce(d);
         break;
@@ -530,9 +531,8 @@ class Room {
     this.started = true;
   }
 
-  /** @param {{qid: string, idx: number, kind: string, text: string, coding?: boolean}} d */
-  #onQuestion({ qid, idx, kind, text, coding }) {
-    this.code.onQuestion(qid, coding === true);
+  /** @param {{qid: string, idx: number, kind: string, text: string}} d */
+  #onQuestion({ qid, idx, kind, text }) {
     if (!this.questions.has(qid) && (!this.answer || this.answer.endedAt !== null)) {
       // A new question: the last answer's text and time go (its analysis stays on the side).
       this.segments.clear();
