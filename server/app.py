@@ -73,6 +73,8 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     async def lifespan() -> AsyncIterator[None]:
         if not NODE_MODULES.exists():
             log.warning("web/node_modules is missing: run `make install` for styles and scripts")
+        elif not (NODE_MODULES / ".bundles" / "codemirror.js").exists():
+            log.warning("the code pad's editor is not built: run `make install` (npm run build)")
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
