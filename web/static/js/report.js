@@ -82,7 +82,10 @@ function drawPace(Chart, report) {
       parsing: false,
       interaction: { mode: "nearest", intersect: true },
       scales: {
-        x: { type: "linear", ticks: { maxTicksLimit: 8, callback: (/** @type {number} */ v) => clockLabel(v) } },
+        x: {
+          type: "linear", title: { display: true, text: "since the first question (m:ss)" },
+          ticks: { maxTicksLimit: 8, callback: (/** @type {number} */ v) => clockLabel(v) },
+        },
         y: { suggestedMin: 60, suggestedMax: 200, title: { display: true, text: "wpm" } },
       },
       plugins: {
