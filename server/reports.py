@@ -7,8 +7,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AnswerMetrics, Interview, User
-from db.queries.analytics import answered_questions, granted_interviews, owned_interviews, report_rows
+from db.queries import flow_rows
+from db.queries.analytics import (
+    answered_questions,
+    events_of_kinds,
+    granted_interviews,
+    owned_interviews,
+    report_rows,
+    unmeasured_questions,
+)
 from server.analytics.delivery import Delivery
+from server.analytics.measure import DELIVERY_KINDS, LoggedEvent, measure_answers
 from server.analytics.progress import (
     AnsweredFacts,
     InterviewFacts,
@@ -40,7 +49,32 @@ def _pairs(raw: Any) -> tuple[tuple[int, float], ...]:
     return tuple((int(item[0]), float(item[1])) for item in raw or ())
 
 
+async def fill_missing_delivery(session: AsyncSession, interview: Interview) -> int:
+    """Measures from the log the analysed answers that have no stored delivery, and stores
+    it; the number of answers filled in. Once stored, later views read the rows."""
+    missing = await unmeasured_questions(session, interview.id)
+    if not missing:
+        return 0
+    events = [
+        LoggedEvent(kind, ts, unpack(payload))
+        for kind, ts, payload in await events_of_kinds(session, interview.id, DELIVERY_KINDS)
+    ]
+    wanted = {str(qid) for qid in missing}
+    measured = [m for m in measure_answers(events, interview.kind) if m.qid in wanted and m.metrics]
+    if measured:
+        connection = await session.connection()
+        pg = (await connection.get_raw_connection()).driver_connection
+        for answer in measured:
+            await flow_rows.save_answer_metrics(
+                pg, interview.id, qid=answer.qid, metrics=answer.metrics,
+                pace=[list(point) for point in answer.timeline.pace],
+                pauses=[list(pause) for pause in answer.timeline.pauses],
+            )
+    return len(measured)
+
+
 async def interview_report(session: AsyncSession, interview: Interview, owner: User) -> dict[str, Any]:
+    await fill_missing_delivery(session, interview)
     rows = await report_rows(session, interview.id)
     ts = rows.ts_by_seq.get
     final = None

@@ -68,6 +68,31 @@ async def report_rows(session: AsyncSession, interview_id: uuid.UUID) -> ReportR
     return ReportRows(questions, answers, analyses, metrics, ts_by_seq, report)
 
 
+async def unmeasured_questions(session: AsyncSession, interview_id: uuid.UUID) -> set[uuid.UUID]:
+    """Questions with an analysis of an answer that was given (not skipped) but no stored
+    delivery."""
+    rows = await session.scalars(
+        select(Analysis.question_id)
+        .join(Answer, Answer.id == Analysis.answer_id)
+        .outerjoin(AnswerMetrics, AnswerMetrics.question_id == Analysis.question_id)
+        .where(Analysis.interview_id == interview_id, Answer.skipped.is_(False),
+               AnswerMetrics.question_id.is_(None))
+    )
+    return set(rows)
+
+
+async def events_of_kinds(
+    session: AsyncSession, interview_id: uuid.UUID, kinds: Sequence[str]
+) -> list[tuple[str, int, bytes]]:
+    """``(kind, ts, payload)`` of the interview's events of ``kinds``, in log order."""
+    rows = await session.execute(
+        select(Event.kind, Event.ts, Event.payload)
+        .where(Event.interview_id == interview_id, Event.kind.in_(list(kinds)))
+        .order_by(Event.seq)
+    )
+    return [(kind, int(ts), payload) for kind, ts, payload in rows.all()]
+
+
 async def owned_interviews(
     session: AsyncSession, owner_id: uuid.UUID, limit: int = DASHBOARD_INTERVIEWS
 ) -> list[Interview]:

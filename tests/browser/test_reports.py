@@ -15,6 +15,9 @@ from tests.browser.test_observe import log_in
 from tests.hub.peer import Api
 
 
+INLINE_SCRIPTS = "() => [...document.scripts].filter(s => !s.src && s.type !== 'application/json').length"
+
+
 async def chart_values(page: Any, testid: str) -> list[Any]:
     return await page.get_by_test_id(testid).evaluate("c => JSON.parse(c.dataset.values)")  # type: ignore[no-any-return]
 
@@ -23,9 +26,8 @@ async def click_point(page: Any, testid: str, index: int) -> None:
     """Clicks the chart's ``index``-th point where Chart.js drew it."""
     canvas = page.get_by_test_id(testid)
     position = await canvas.evaluate(
-        """async (canvas, index) => {
-            const { Chart } = await import("/vendor/chartjs/chart.js");
-            const point = Chart.getChart(canvas).getDatasetMeta(0).data[index];
+        """(canvas, index) => {
+            const point = window.Chart.getChart(canvas).getDatasetMeta(0).data[index];
             return { x: point.x, y: point.y };
         }""",
         index,
@@ -95,6 +97,8 @@ async def test_report_and_dashboards_show_the_seeded_numbers(
         assert await chart_values(page, "chart-eye") == [80.0, 50.0, None]
         assert await chart_values(page, "chart-talk") == [80.0, 40.0, 60.0]
         assert [p["y"] for p in await chart_values(page, "chart-pauses")] == [5.2]
+        # Nothing inline to execute: the data travels in a JSON block.
+        assert await page.evaluate(INLINE_SCRIPTS) == 0
         await page.screenshot(path=str(screenshots / "report.png"), full_page=True)
 
         # A point of the pace chart opens the replay at that moment.
@@ -117,6 +121,7 @@ async def test_report_and_dashboards_show_the_seeded_numbers(
         await expect(page.get_by_test_id("strongest").locator("li").first).to_have_attribute("data-name", "structure")
         await expect(page.get_by_test_id("weakest").locator("li").first).to_have_attribute("data-name", "system-design")
         await expect(page.get_by_test_id("questions-practised").locator("li")).to_have_count(4)
+        assert await page.evaluate(INLINE_SCRIPTS) == 0
         await page.screenshot(path=str(screenshots / "dashboard-candidate.png"), full_page=True)
         # A point of the score trend opens that interview's report.
         await click_point(page, "chart-score-trend", 0)

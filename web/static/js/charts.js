@@ -10,13 +10,29 @@
 
 /** @typedef {{x: number, y: number|null}} Point */
 
-/** The Chart.js class, registered and themed once. */
+/** @type {Promise<any>|null} */
 let loaded = null;
 
-export async function loadChartJs() {
+/**
+ * Chart.js, themed once. Its self-contained build (every chart type registered) is loaded
+ * with a script element: the ES module build imports a helper by bare name, which would
+ * need an inline import map, and the pages allow no inline scripts.
+ * @returns {Promise<any>}
+ */
+export function loadChartJs() {
   if (!loaded) {
-    loaded = import("/vendor/chartjs/chart.js").then(({ Chart, registerables }) => {
-      Chart.register(...registerables);
+    loaded = new Promise((resolve, reject) => {
+      const ready = /** @type {any} */ (window).Chart;
+      if (ready) {
+        resolve(ready);
+        return;
+      }
+      const script = document.createElement("script");
+      script.src = "/vendor/chartjs/chart.umd.min.js";
+      script.onload = () => resolve(/** @type {any} */ (window).Chart);
+      script.onerror = () => reject(new Error("Chart.js did not load"));
+      document.head.append(script);
+    }).then((Chart) => {
       const style = getComputedStyle(document.body);
       Chart.defaults.color = style.getPropertyValue("--bs-secondary-color").trim() || "#adb5bd";
       Chart.defaults.borderColor = style.getPropertyValue("--bs-border-color").trim() || "#495057";
