@@ -75,7 +75,7 @@ async def fill_missing_delivery(session: AsyncSession, interview: Interview) -> 
 
 async def interview_report(session: AsyncSession, interview: Interview, owner: User) -> dict[str, Any]:
     await fill_missing_delivery(session, interview)
-    rows = await report_rows(session, interview.id)
+    rows = await report_rows(session, interview.id, finished=interview.score is not None)
     ts = rows.ts_by_seq.get
     final = None
     if rows.report_payload is not None:

@@ -36,7 +36,9 @@ class ReportRows:
     report_payload: bytes | None
 
 
-async def report_rows(session: AsyncSession, interview_id: uuid.UUID) -> ReportRows:
+async def report_rows(session: AsyncSession, interview_id: uuid.UUID, *, finished: bool) -> ReportRows:
+    """``finished``: whether the interview has its final report (its score is set in the
+    report event's transaction), so an unfinished one is not searched for it."""
     questions = list(await session.scalars(
         select(Question).where(Question.interview_id == interview_id).order_by(Question.asked_seq)
     ))
@@ -58,13 +60,15 @@ async def report_rows(session: AsyncSession, interview_id: uuid.UUID) -> ReportR
             select(Event.seq, Event.ts).where(Event.interview_id == interview_id, Event.seq.in_(wanted))
         )
         ts_by_seq = {int(seq): int(ts) for seq, ts in rows.all()}
-    # The report is one of the last events: a backward walk of the primary key finds it.
-    report = await session.scalar(
-        select(Event.payload)
-        .where(Event.interview_id == interview_id, Event.kind == "report")
-        .order_by(Event.seq.desc())
-        .limit(1)
-    )
+    report = None
+    if finished:
+        # The report is one of the last events: a backward walk of the primary key finds it.
+        report = await session.scalar(
+            select(Event.payload)
+            .where(Event.interview_id == interview_id, Event.kind == "report")
+            .order_by(Event.seq.desc())
+            .limit(1)
+        )
     return ReportRows(questions, answers, analyses, metrics, ts_by_seq, report)
 
 
@@ -140,9 +144,7 @@ async def answered_questions(
     rows = await session.execute(
         select(Question, analysis, Answer.skipped, AnswerMetrics)
         .join(analysis, analysis.question_id == Question.id)
-        .outerjoin(
-            Answer, (Answer.question_id == Question.id) & (Answer.interview_id == Question.interview_id)
-        )
+        .outerjoin(Answer, Answer.id == analysis.answer_id)
         .outerjoin(AnswerMetrics, AnswerMetrics.question_id == Question.id)
         .order_by(Question.interview_id, Question.asked_seq)
     )

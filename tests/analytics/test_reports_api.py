@@ -119,6 +119,11 @@ async def test_dashboards_of_a_candidate_and_their_instructors(app: EngineApp) -
         "Design a rate limiter for an API.", "Tell me about a disagreement with a colleague.",
     }
 
+    # The live interview's report: the mean of its answers so far, no final summary.
+    live = await (await owner.get(f"/api/interviews/{behavioral['id']}/report")).get_json()
+    assert live["final"] is False and live["score"] == 7.0 and live["summary"] is None
+    assert live["interview"]["status"] == "live"
+
     theirs = await (await granted.get("/api/analytics")).get_json()
     assert theirs["role"] == "instructor"
     [row] = theirs["candidates"]
