@@ -16,7 +16,7 @@ ANSWER = (
 )
 FILLERS = 3  # um, uh, um
 EYE_CONTACT = 0.75
-PAUSE_S = 5.0
+PAUSE_S = 5.5
 
 
 async def speak(peer: Peer, text: str = ANSWER, *, pause_after_words: int = 18) -> None:
