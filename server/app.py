@@ -22,9 +22,11 @@ from server.routes import (
     api_accounts,
     api_events,
     api_interviews,
+    api_reports,
     api_resume,
     health,
     pages,
+    report_pages,
     vendor,
 )
 from server.routes.vendor import NODE_MODULES
@@ -65,8 +67,10 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         return {"account": await current_account(),
                 "resume_max_kib": settings.resume_max_bytes // 1024}
 
-    for module in (health, api_accounts, api_interviews, api_resume, api_events, live, pages,
-                   vendor):
+    for module in (
+        health, api_accounts, api_interviews, api_resume, api_events, api_reports, live, pages,
+        report_pages, vendor,
+    ):
         app.register_blueprint(module.blueprint)
 
     @app.while_serving

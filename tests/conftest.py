@@ -5,6 +5,7 @@ import secrets
 from typing import Any, AsyncIterator
 
 import pytest
+from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as Client
 
 from db.migrate import upgrade_async
@@ -46,7 +47,9 @@ async def app(settings: Settings) -> AsyncIterator[EngineApp]:
     # cached) before start-up, whose test timeout is a few seconds.
     load_bank()
     app = create_app(settings)
-    async with app.test_app():
+    # Start-up migrates and starts the hub: under a loaded machine it takes longer than
+    # Quart's default 6 s, which is no fault of the code under test.
+    async with TestApp(app, startup_timeout=120, shutdown_timeout=120):
         yield app
 
 

@@ -267,6 +267,7 @@ class InterviewFlow:
         code = None
         if answer is not None and not skipped and answer.code.strip():
             code = CodeAnswer(answer.code, answer.code_lang)
+        timeline = self.coaching.timeline_for(qid)
         try:
             if code is not None:
                 result = await self.interviewer.analyze(question, text, metrics, code=code)
@@ -286,6 +287,13 @@ class InterviewFlow:
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
             await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
+            # The answer's delivery, for reports and dashboards (no log reading per page view).
+            if not skipped and metrics:
+                await flow_rows.save_answer_metrics(
+                    pg, interview_id, qid=qid, metrics=metrics,
+                    pace=[list(point) for point in timeline.pace],
+                    pauses=[list(pause) for pause in timeline.pauses],
+                )
 
         await self._emit("analysis", d, rows)
 
