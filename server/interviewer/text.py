@@ -3,6 +3,7 @@ light stemming, keyword matching and a crude "is this a word" test. Pure and std
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -112,10 +113,15 @@ class Keyword:
     """A word or phrase to look for, its words in order with at most one other word
     between them. Each word matches itself plus a common suffix (a final "e", "s" or "y"
     of the keyword may change, a final consonant may double); words of one or two letters
-    match only whole."""
+    match only whole. The pattern is compiled on first use: the bank holds thousands of
+    keywords and compiling them all would cost seconds at every start."""
 
     phrase: str
-    pattern: re.Pattern[str]
+    source: str
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.source)
 
     @classmethod
     def of(cls, phrase: str) -> Keyword:
@@ -124,7 +130,7 @@ class Keyword:
             raise ValueError(f"keyword {phrase!r} has no letters or digits")
         pieces = [_word_pattern(p) for p in parts]
         body = r"(?: [a-z0-9]+)? ".join(pieces)
-        return cls(" ".join(parts), re.compile(rf"(?:^| ){body}(?= |$)"))
+        return cls(" ".join(parts), rf"(?:^| ){body}(?= |$)")
 
     def found_in(self, normalized: str) -> bool:
         return self.pattern.search(normalized) is not None
