@@ -189,7 +189,11 @@ class RecordingStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o640)
         try:
-            os.pwrite(fd, data, offset)
+            view = memoryview(data)
+            while view:
+                # A short write (the disk filling up) is no error yet: the next one says why.
+                written = os.pwrite(fd, view, offset)
+                view, offset = view[written:], offset + written
             os.fdatasync(fd)
         finally:
             os.close(fd)
