@@ -90,6 +90,7 @@ class Connection:
         self.ack_sent = 0
         # Shutting down: data messages are no longer taken (the client resends them elsewhere).
         self.draining = False
+        self._sending = False
         self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None]]] = deque()
         self._next_audio_chunk = 0
         self._catch_up_from = 0
@@ -166,13 +167,16 @@ class Connection:
                 self._handler.cancel()
 
     async def drain(self) -> None:
-        """Take no more data messages; return once those taken are stored and acknowledged
-        on the socket (the caller bounds the wait and closes the socket afterwards)."""
+        """Take no more data messages; return once those taken are stored, and everything
+        queued for the socket (acks, events) is written to it. The caller bounds the wait
+        and closes the socket afterwards."""
         self.draining = True
         while self._in_flight and not self.outbox.closed:
             await asyncio.wait([future for _, future in self._in_flight])
             await asyncio.sleep(0)  # let the done callbacks settle and acknowledge
-        while self.ack_sent < self.acked and not self.outbox.closed:
+        while not self.outbox.closed and (
+            len(self.outbox) or self.ack_sent < self.acked or self._sending
+        ):
             await asyncio.sleep(0.005)
 
     def superseded(self) -> None:
@@ -252,7 +256,9 @@ class Connection:
         try:
             sent_upto = await self._catch_up()
             while True:
+                self._sending = False
                 ack, item = await self.outbox.get()
+                self._sending = True
                 if ack is not None:
                     await self.websocket.send(encode(Ack(upto=ack)))
                     self.ack_sent = ack

@@ -76,10 +76,16 @@ class Hub:
         acknowledged, then close every socket with 1001 (going away) so clients reconnect
         elsewhere and resend only what was not acknowledged."""
         self.draining = True
-        connections = list(self.connections)
-        drained = asyncio.gather(*(c.drain() for c in connections), return_exceptions=True)
+        # Candidates first: observers then also get what the candidates' last frames made.
+        candidates = [c for c in self.connections if c.role == "candidate"]
+
+        async def drain() -> None:
+            await asyncio.gather(*(c.drain() for c in candidates), return_exceptions=True)
+            await asyncio.gather(*(c.drain() for c in list(self.connections)),
+                                 return_exceptions=True)
+
         try:
-            await asyncio.wait_for(drained, drain_s)
+            await asyncio.wait_for(drain(), drain_s)
         except asyncio.TimeoutError:
             log.warning("shutting down with frames not yet stored; their clients resend them")
         for connection in list(self.connections):
