@@ -32,6 +32,10 @@ class Settings:
     gemini_base_url: str | None = None
     gemini_timeout_s: float = 8.0
     gemini_token_budget: int = 60_000
+    # The process's circuit breaker: opens after this many failed calls in a row, lets a
+    # trial call through after the reset time.
+    gemini_breaker_failures: int = 5
+    gemini_breaker_reset_s: float = 30.0
     recordings_dir: Path = PROJECT_ROOT / "recordings"
     allowed_origins: tuple[str, ...] = ()
     max_frame_bytes: int = 256 * 1024
@@ -131,6 +135,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gemini_timeout_s=_float(env.get("GEMINI_TIMEOUT_S", "8"), "GEMINI_TIMEOUT_S", 0.1),
         gemini_token_budget=_int(
             env.get("GEMINI_TOKEN_BUDGET", "60000"), "GEMINI_TOKEN_BUDGET", 1000
+        ),
+        gemini_breaker_failures=_int(
+            env.get("GEMINI_BREAKER_FAILURES", "5"), "GEMINI_BREAKER_FAILURES", 1
+        ),
+        gemini_breaker_reset_s=_float(
+            env.get("GEMINI_BREAKER_RESET_S", "30"), "GEMINI_BREAKER_RESET_S", 0.1
         ),
         recordings_dir=Path(env.get("RECORDINGS_DIR") or PROJECT_ROOT / "recordings").resolve(),
         allowed_origins=origins,
