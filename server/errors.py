@@ -88,11 +88,13 @@ def register_error_handlers(app: Quart) -> None:
             app.logger.error("unhandled error on a websocket", exc_info=error)
             raise error
         if is_connection_error(error):
-            # The database is away: a retry later will do, so say so instead of "internal".
-            app.logger.warning("database unavailable on %s %s: %s", request.method,
-                               request.path, error)
+            # The database (or storage) is away: a retry later will do, so say so instead
+            # of "internal".
+            app.logger.warning("unavailable on %s %s: %s", request.method, request.path, error)
             if _wants_json():
-                response = error_response(503, "unavailable", "the database is unavailable; retry shortly")
+                response = error_response(
+                    503, "unavailable", "a service this request needs is unavailable; retry shortly"
+                )
             else:
                 response = Response("The service is briefly unavailable; retry shortly.",
                                     status=503, mimetype="text/plain")
