@@ -7,6 +7,8 @@ from typing import Any
 from quart import Quart, Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from server.hub.event_writer import is_connection_error
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "not_authenticated",
@@ -85,6 +87,19 @@ def register_error_handlers(app: Quart) -> None:
         if not has_request_context():
             app.logger.error("unhandled error on a websocket", exc_info=error)
             raise error
+        if is_connection_error(error):
+            # The database (or storage) is away: a retry later will do, so say so instead
+            # of "internal".
+            app.logger.warning("unavailable on %s %s: %s", request.method, request.path, error)
+            if _wants_json():
+                response = error_response(
+                    503, "unavailable", "a service this request needs is unavailable; retry shortly"
+                )
+            else:
+                response = Response("The service is briefly unavailable; retry shortly.",
+                                    status=503, mimetype="text/plain")
+            response.headers["Retry-After"] = "2"
+            return response
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json():
             return error_response(500, "internal", "internal server error")

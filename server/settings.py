@@ -32,6 +32,10 @@ class Settings:
     gemini_base_url: str | None = None
     gemini_timeout_s: float = 8.0
     gemini_token_budget: int = 60_000
+    # The process's circuit breaker: opens after this many failed calls in a row, lets a
+    # trial call through after the reset time.
+    gemini_breaker_failures: int = 5
+    gemini_breaker_reset_s: float = 30.0
     recordings_dir: Path = PROJECT_ROOT / "recordings"
     # Uploaded files (résumés), one folder per interview.
     uploads_dir: Path = PROJECT_ROOT / ".data" / "uploads"
@@ -46,6 +50,10 @@ class Settings:
     ticket_ttl_s: int = 60
     ws_messages_per_s: int = 500
     ws_burst: int = 10_000
+    # Client frames held in memory until stored (while the database is away, for instance);
+    # past either bound new frames are refused with `unavailable` and stay in the client's outbox.
+    event_buffer_frames: int = 20_000
+    event_buffer_bytes: int = 64 * 1024 * 1024
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -131,6 +139,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gemini_token_budget=_int(
             env.get("GEMINI_TOKEN_BUDGET", "60000"), "GEMINI_TOKEN_BUDGET", 1000
         ),
+        gemini_breaker_failures=_int(
+            env.get("GEMINI_BREAKER_FAILURES", "5"), "GEMINI_BREAKER_FAILURES", 1
+        ),
+        gemini_breaker_reset_s=_float(
+            env.get("GEMINI_BREAKER_RESET_S", "30"), "GEMINI_BREAKER_RESET_S", 0.1
+        ),
         recordings_dir=Path(env.get("RECORDINGS_DIR") or PROJECT_ROOT / "recordings").resolve(),
         uploads_dir=Path(env.get("UPLOADS_DIR") or data_dir / "uploads").resolve(),
         resume_max_bytes=_int(
@@ -154,6 +168,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ticket_ttl_s=_int(env.get("TICKET_TTL_S", "60"), "TICKET_TTL_S", 1),
         ws_messages_per_s=_int(env.get("WS_MESSAGES_PER_S", "500"), "WS_MESSAGES_PER_S", 1),
         ws_burst=_int(env.get("WS_BURST", "10000"), "WS_BURST", 1),
+        event_buffer_frames=_int(
+            env.get("EVENT_BUFFER_FRAMES", "20000"), "EVENT_BUFFER_FRAMES", 1
+        ),
+        event_buffer_bytes=_int(
+            env.get("EVENT_BUFFER_BYTES", str(64 * 1024 * 1024)), "EVENT_BUFFER_BYTES", 1024
+        ),
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from server.settings import PROJECT_ROOT
 
@@ -24,9 +24,11 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    env: Mapping[str, str], *args: str, log: Path, timeout_s: float = 60
+    env: Mapping[str, str], *args: str, log: Path, timeout_s: float = 60,
+    preexec: Callable[[], None] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Run ``interview-engine serve`` until the block ends; yields its base URL and process."""
+    """Run ``interview-engine serve`` until the block ends; yields its base URL and process.
+    ``preexec`` runs in the child before the server starts (to set resource limits)."""
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
     environment.update(env)
@@ -37,6 +39,7 @@ def live_server(
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
+            preexec_fn=preexec,
         )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event, Recording, RefusedFrame
+from db.models import Event, Interview, Recording, RefusedFrame
 
 
 async def events_after(
@@ -24,6 +24,14 @@ async def events_after(
         query = query.where(Event.kind.not_in(leave_out))
     result = await session.scalars(query.order_by(Event.seq).limit(limit))
     return list(result)
+
+
+async def heads_of(session: AsyncSession, interview_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """The log head of each interview (those that still exist)."""
+    rows = await session.execute(
+        select(Interview.id, Interview.head_seq).where(Interview.id.in_(interview_ids))
+    )
+    return {interview_id: head for interview_id, head in rows}
 
 
 async def stream_position(

@@ -86,6 +86,11 @@ class Connection:
         self.room: Room | None = None
         self.received_upto = 0
         self.acked = 0
+        # The highest ``ack`` written to the socket.
+        self.ack_sent = 0
+        # Shutting down: data messages are no longer taken (the client resends them elsewhere).
+        self.draining = False
+        self._sending = False
         self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None]]] = deque()
         self._next_audio_chunk = 0
         self._catch_up_from = 0
@@ -160,6 +165,19 @@ class Connection:
             self.outbox.close()
             if self._handler is not None:
                 self._handler.cancel()
+
+    async def drain(self) -> None:
+        """Take no more data messages; return once those taken are stored, and everything
+        queued for the socket (acks, events) is written to it. The caller bounds the wait
+        and closes the socket afterwards."""
+        self.draining = True
+        while self._in_flight and not self.outbox.closed:
+            await asyncio.wait([future for _, future in self._in_flight])
+            await asyncio.sleep(0)  # let the done callbacks settle and acknowledge
+        while not self.outbox.closed and (
+            len(self.outbox) or self.ack_sent < self.acked or self._sending
+        ):
+            await asyncio.sleep(0.005)
 
     def superseded(self) -> None:
         self.close_soon(CloseCode.SUPERSEDED, "another connection took over as candidate")
@@ -238,9 +256,12 @@ class Connection:
         try:
             sent_upto = await self._catch_up()
             while True:
+                self._sending = False
                 ack, item = await self.outbox.get()
+                self._sending = True
                 if ack is not None:
                     await self.websocket.send(encode(Ack(upto=ack)))
+                    self.ack_sent = ack
                 else:
                     assert item is not None
                     if item.seq is not None:
@@ -315,6 +336,8 @@ class Connection:
             return
         seq = envelope.seq
         assert seq is not None
+        if self.draining:
+            return  # not taken, not acknowledged: the client resends it after reconnecting
         if seq <= self.received_upto:
             if seq <= self.acked:
                 self.outbox.set_ack(self.acked)
@@ -329,7 +352,7 @@ class Connection:
             self._refuse(seq, refusal[0])
             return
         self.received_upto = seq
-        self._append(envelope)
+        self._append(envelope, len(frame))
 
     def _refuse(self, seq: int, code: ErrorCode) -> None:
         """A refused data message is not stored, but its seq is used up, durably: the
@@ -357,7 +380,7 @@ class Connection:
             self._next_audio_chunk += 1
         return None
 
-    def _append(self, envelope: Envelope[Any]) -> None:
+    def _append(self, envelope: Envelope[Any], frame_bytes: int) -> None:
         message = envelope.message
         seq = envelope.seq
         assert seq is not None
@@ -378,7 +401,8 @@ class Connection:
                     interview_id=self.interview.id, kind=kind, d=d, ts=now_ms(),
                     stream=self.stream, client_seq=seq if self.stream is not None else None,
                     audio=audio,
-                )
+                ),
+                frame_bytes=frame_bytes,
             )
         except Unavailable as error:
             self.received_upto = seq - 1

@@ -7,6 +7,10 @@ frames already stored (same stream and client seq), give the rest the next
 gapless ``seq``, insert them with COPY, run the derived writes that belong to
 them, move the heads and ``NOTIFY`` other processes. Only after the commit are
 the waiting appends resolved, so acknowledgement and broadcast follow durability.
+
+When the database is away the batch is retried with backoff (the pool replaces dead
+connections), the process is told it is degraded, and client frames wait in a bounded
+buffer: past the bound new ones are refused, never dropped once taken.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from server.hub.recordings import Chunk, RecordingStore
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "interview_events"
+# Retries of a batch back off from 50 ms, doubling, up to this (with jitter).
+MAX_RETRY_DELAY_S = 2.0
 
 # A derived write runs inside the batch's transaction once the event has its seq.
 DerivedWrite = Callable[[asyncpg.Connection, StoredEvent], Awaitable[None]]
@@ -64,6 +70,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+Health = Callable[[bool], None]
+
+
 class EventWriter:
     def __init__(
         self,
@@ -75,45 +84,88 @@ class EventWriter:
         max_batch: int = 500,
         max_delay_s: float = 0.002,
         max_pending: int = 20_000,
+        max_pending_bytes: int = 64 * 1024 * 1024,
+        on_health: Health | None = None,
     ) -> None:
         self._engine = engine
         self._recordings = recordings
         # Names this process in its notifications, so it can skip its own.
         self.origin = origin
         self._on_commit = on_commit
+        self._on_health = on_health
         self._max_batch = max_batch
         self._max_delay_s = max_delay_s
+        # The bound on client frames held until stored (see ``append``).
         self._max_pending = max_pending
+        self._max_pending_bytes = max_pending_bytes
+        self.buffered_frames = 0
+        self.buffered_bytes = 0
         self._queue: asyncio.Queue[Append] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        # The batch being written (and retried while the database is away).
+        self._writing: list[Append] = []
         self.healthy = True
+        self._outage_since: float | None = None
+        self.outages = 0
+        self.last_outage_s = 0.0
         self.batches = 0
         self.committed = 0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="event-writer")
 
-    async def stop(self) -> None:
-        """Write what is queued, then stop."""
-        if self._task is None:
+    async def stop(self, timeout_s: float | None = None) -> None:
+        """Write what is queued, then stop. If that takes longer than ``timeout_s`` (the
+        database is away), what is left is failed: none of it was acknowledged."""
+        task, self._task = self._task, None
+        if task is None:
             return
         self._queue.put_nowait(_STOP)
-        await self._task
-        self._task = None
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout_s)
+        except asyncio.TimeoutError:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            left = 0
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is not _STOP:
+                    left += 1
+                    _fail(item, Unavailable("the server stopped before this could be stored"))
+            for item in self._writing:
+                _fail(item, Unavailable("the server stopped before this could be stored"))
+            log.error("stopping with %d events not stored (none was acknowledged)",
+                      left + len(self._writing))
 
     def append_in_background(self, item: Append) -> None:
         """Log a server event nobody waits for (a nudge, a notice); a failure is logged."""
-        try:
-            self.append(item).add_done_callback(_log_failure)
-        except Unavailable:
-            log.warning("%s event for %s dropped: the log is not keeping up", item.kind,
-                        item.interview_id)
+        self.append(item).add_done_callback(_log_failure)
 
-    def append(self, item: Append) -> asyncio.Future[StoredEvent | None]:
-        if self._queue.qsize() >= self._max_pending:
-            raise Unavailable("the event log is not keeping up; retry later")
+    def append(
+        self, item: Append, *, frame_bytes: int | None = None
+    ) -> asyncio.Future[StoredEvent | None]:
+        """Queue ``item``; its future resolves once it is committed.
+
+        A client frame (``frame_bytes`` given: its size on the wire) counts against the
+        buffer bound until it is stored, and past the bound raises :class:`Unavailable`: the
+        client keeps it and resends it later. Server events are never refused: each flow
+        has at most one in flight, so they cannot pile up.
+        """
+        if frame_bytes is not None:
+            if (self.buffered_frames >= self._max_pending
+                    or self.buffered_bytes + frame_bytes > self._max_pending_bytes):
+                reason = ("the database is unavailable" if not self.healthy
+                          else "the event log is not keeping up")
+                raise Unavailable(f"{reason}; this message was not taken: send it again later")
+            self.buffered_frames += 1
+            self.buffered_bytes += frame_bytes
+            item.result.add_done_callback(lambda _: self._release(frame_bytes))
         self._queue.put_nowait(item)
         return item.result
+
+    def _release(self, frame_bytes: int) -> None:
+        self.buffered_frames -= 1
+        self.buffered_bytes -= frame_bytes
 
     async def _next_batch(self) -> list[Append]:
         batch = [await self._queue.get()]
@@ -145,7 +197,9 @@ class EventWriter:
                     if item is not _STOP:
                         batch.append(item)
             if batch:
+                self._writing = batch
                 await self._write_with_retry(batch)
+                self._writing = []
 
     async def _write_with_retry(self, batch: list[Append]) -> None:
         delay = 0.05
@@ -154,12 +208,15 @@ class EventWriter:
                 stored = await self._write(batch)
                 break
             except Exception as error:
-                if is_connection_error(error):
-                    # The database is away: keep the batch and retry; nothing is acknowledged.
-                    self.healthy = False
-                    log.warning("event log unavailable (%s); retrying in %.2fs", error, delay)
+                if is_connection_error(error) or is_transient(error):
+                    # The database is away (or the batch lost a race it can win next time):
+                    # keep the batch and retry; nothing of it is acknowledged meanwhile.
+                    if is_connection_error(error):
+                        self._set_healthy(False)
+                    log.warning("event log unavailable (%s: %s); retrying in %.2fs",
+                                type(error).__name__, error, delay)
                     await asyncio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, 2.0)
+                    delay = min(delay * 2, MAX_RETRY_DELAY_S)
                     continue
                 if len(batch) == 1:
                     log.exception("event could not be stored")
@@ -169,7 +226,7 @@ class EventWriter:
                 for item in batch:
                     await self._write_with_retry([item])
                 return
-        self.healthy = True
+        self._set_healthy(True)
         self.batches += 1
         self.committed += sum(event is not None for event in stored)
         for item, event in zip(batch, stored):
@@ -181,6 +238,25 @@ class EventWriter:
                 self._on_commit(events)
             except Exception:
                 log.exception("delivering committed events failed")
+
+    def _set_healthy(self, healthy: bool) -> None:
+        if healthy == self.healthy:
+            return
+        self.healthy = healthy
+        if healthy:
+            self.last_outage_s = time.monotonic() - (self._outage_since or time.monotonic())
+            self._outage_since = None
+            log.warning("event log available again after %.1fs", self.last_outage_s)
+        else:
+            self.outages += 1
+            self._outage_since = time.monotonic()
+            log.error("event log unavailable: holding up to %d frames (%d bytes) until the "
+                      "database is back", self._max_pending, self._max_pending_bytes)
+        if self._on_health is not None:
+            try:
+                self._on_health(healthy)
+            except Exception:
+                log.exception("reporting the event log's health failed")
 
     async def _write(self, batch: list[Append]) -> list[StoredEvent | None]:
         async with self._engine.connect() as connection:
@@ -301,6 +377,21 @@ _CONNECTION_ERRORS = (
     asyncpg.InterfaceError,
     asyncpg.exceptions.OperatorInterventionError,  # server shutting down or restarting
 )
+
+
+# Errors a retry of the same transaction can get past.
+_TRANSIENT_ERRORS = (
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, _TRANSIENT_ERRORS):
+            return True
+        error = error.__cause__ or getattr(error, "orig", None)
+    return False
 
 
 def is_connection_error(error: BaseException | None) -> bool:

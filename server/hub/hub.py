@@ -9,8 +9,8 @@ import uuid
 from collections import defaultdict
 from typing import TYPE_CHECKING, Sequence
 
-from protocol import CloseCode
-from db.queries.events import events_after
+from protocol import CloseCode, ErrorCode
+from db.queries.events import events_after, heads_of
 from db.queries.questions import questions_of, recent_question_texts
 from db.models import Interview
 from server.database import Database
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_CHANNEL = "interview_candidates"
 PAGE = 1000
+# How long a stopping server keeps trying to store what is queued (the database may be away).
+WRITER_STOP_S = 10.0
 
 
 class Hub:
@@ -43,11 +45,17 @@ class Hub:
         self.origin = secrets.token_hex(8)
         self.rooms: dict[uuid.UUID, Room] = {}
         self.writer = EventWriter(
-            db.engine, self._committed, origin=self.origin, recordings=recordings
+            db.engine, self._committed, origin=self.origin, recordings=recordings,
+            max_pending=settings.event_buffer_frames,
+            max_pending_bytes=settings.event_buffer_bytes, on_health=self._writer_health,
         )
+        recordings.on_failure = self._recording_failed
         self.listener = NotifyListener(
-            dsn, {NOTIFY_CHANNEL: self._notified, CANDIDATE_CHANNEL: self._candidate_elsewhere}
+            dsn, {NOTIFY_CHANNEL: self._notified, CANDIDATE_CHANNEL: self._candidate_elsewhere},
+            on_connected=self._catch_up_rooms,
         )
+        # Shutting down: sockets are drained and closed, new ones refused with 1001.
+        self.draining = False
         self.connections: set[Connection] = set()
         self._room_locks: dict[uuid.UUID, asyncio.Lock] = defaultdict(asyncio.Lock)
         # One interviewer per live interview (its token budget is per interview); it calls
@@ -63,10 +71,24 @@ class Hub:
         except asyncio.TimeoutError:
             log.warning("notify listener not connected yet; other processes' events will lag")
 
-    async def close_connections(self, timeout_s: float = 3.0) -> None:
-        """Close every socket with 1001 (going away) so clients reconnect elsewhere."""
-        connections = list(self.connections)
-        for connection in connections:
+    async def close_connections(self, timeout_s: float = 3.0, drain_s: float = 5.0) -> None:
+        """Stop taking frames, wait (up to ``drain_s``) until those taken are stored and
+        acknowledged, then close every socket with 1001 (going away) so clients reconnect
+        elsewhere and resend only what was not acknowledged."""
+        self.draining = True
+        # Candidates first: observers then also get what the candidates' last frames made.
+        candidates = [c for c in self.connections if c.role == "candidate"]
+
+        async def drain() -> None:
+            await asyncio.gather(*(c.drain() for c in candidates), return_exceptions=True)
+            await asyncio.gather(*(c.drain() for c in list(self.connections)),
+                                 return_exceptions=True)
+
+        try:
+            await asyncio.wait_for(drain(), drain_s)
+        except asyncio.TimeoutError:
+            log.warning("shutting down with frames not yet stored; their clients resend them")
+        for connection in list(self.connections):
             connection.close_soon(CloseCode.GOING_AWAY, "server shutting down")
         deadline = asyncio.get_running_loop().time() + timeout_s
         while self.connections and asyncio.get_running_loop().time() < deadline:
@@ -77,7 +99,7 @@ class Hub:
         for room in list(self.rooms.values()):
             if room.flow is not None:
                 await room.flow.stop()
-        await self.writer.stop()
+        await self.writer.stop(timeout_s=WRITER_STOP_S)
         await self.listener.stop()
         for room in list(self.rooms.values()):
             if room.flow is not None:
@@ -171,6 +193,44 @@ class Hub:
             room = self.rooms.get(interview_id)
             if room is not None:
                 room.deliver(batch)
+
+    @property
+    def ready(self) -> bool:
+        """Storing events and hearing other processes: fit for new traffic."""
+        return self.writer.healthy and self.listener.connected.is_set() and not self.draining
+
+    def _writer_health(self, healthy: bool) -> None:
+        if healthy:
+            return
+        # Clients keep unacknowledged frames in their outbox; this says why acks pause.
+        message = ("The database is unavailable: your messages are kept and will be "
+                   "acknowledged once it is back.")
+        for connection in list(self.connections):
+            connection.send_error(ErrorCode.UNAVAILABLE, message)
+
+    def _recording_failed(self, interview_id: uuid.UUID, stream: str, error: OSError) -> None:
+        room = self.rooms.get(interview_id)
+        candidate = room.candidate if room is not None else None
+        if candidate is not None and candidate.stream == stream:
+            candidate.send_error(
+                ErrorCode.UNAVAILABLE,
+                f"Audio could not be saved to the recording ({error.strerror or error}). The "
+                "interview goes on and the audio is kept; the recording catches up once "
+                "storage works again.",
+            )
+
+    async def _catch_up_rooms(self) -> None:
+        """After (re)connecting to LISTEN: notifications sent while it was away are lost, so
+        every room here reads the log's head and fetches what it missed."""
+        ids = list(self.rooms)
+        if not ids:
+            return
+        async with self.db.transaction() as session:
+            heads = await heads_of(session, ids)
+        for interview_id, head in heads.items():
+            room = self.rooms.get(interview_id)
+            if room is not None:
+                room.advance_to(head)
 
     def _notified(self, interview_id: uuid.UUID, rest: str) -> None:
         head, _, origin = rest.partition(":")

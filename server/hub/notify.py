@@ -3,6 +3,8 @@
 The event writer notifies ``interview_id:head`` in the transaction that stores
 events; every process listens and lets its room for that interview read what
 it has not seen from the log. Payloads stay tiny (NOTIFY caps them near 8 kB).
+The connection is re-established when lost (a database restart), and the rooms
+then catch up on what was notified while it was away.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import Callable
+from typing import Awaitable, Callable
 
 import asyncpg
 
@@ -24,9 +26,15 @@ Handler = Callable[[uuid.UUID, str], None]
 class NotifyListener:
     """Holds one dedicated connection LISTENing on the given channels; reconnects when lost."""
 
-    def __init__(self, dsn: str, handlers: dict[str, Handler]) -> None:
+    def __init__(
+        self, dsn: str, handlers: dict[str, Handler],
+        on_connected: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._dsn = dsn
         self._handlers = handlers
+        # Run after every (re)connection: what was notified meanwhile never arrives.
+        self._on_connected = on_connected
+        self.connections = 0
         self._task: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
         self.connected = asyncio.Event()
@@ -49,7 +57,15 @@ class NotifyListener:
                 for channel in self._handlers:
                     await connection.add_listener(channel, self._on_notify)
                 self.connected.set()
+                self.connections += 1
                 delay = 0.1
+                if self._on_connected is not None:
+                    try:
+                        await self._on_connected()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        log.exception("catching up after the notify connection came back failed")
                 await self._lost.wait()
                 log.warning("notify connection lost; reconnecting")
             except asyncio.CancelledError:

@@ -43,6 +43,9 @@ class Outbox:
         self._stall_s = stall_s
         self._clock = clock
         self._progress = clock()
+        # The writer is parked waiting for something to send: whatever is pushed now, it
+        # is not behind (a burst after a quiet spell is not a stall).
+        self._parked = False
         self.coalesced = 0
         self.closed = False
 
@@ -66,7 +69,7 @@ class Outbox:
         self._ready.set()
 
     def stalled(self) -> bool:
-        return self._clock() - self._progress > self._stall_s
+        return not self._parked and self._clock() - self._progress > self._stall_s
 
     def sent(self) -> None:
         """The writer finished sending something: the member is taking frames."""
@@ -113,7 +116,11 @@ class Outbox:
                 self._bytes -= len(item.frame)
                 return None, item
             self._ready.clear()
-            await self._ready.wait()
+            self._parked = True
+            try:
+                await self._ready.wait()
+            finally:
+                self._parked = False
             self._progress = self._clock()
 
     def close(self) -> None:

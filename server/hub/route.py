@@ -60,13 +60,18 @@ async def _authenticate(raw_id: str) -> tuple[User, Interview, str | None]:
 
 @blueprint.websocket("/ws/interviews/<interview_id>")
 async def live(interview_id: str) -> None:
+    app = context.app()
+    if app.hub.draining:
+        # Before authenticating, so a ticket is not spent on a server that is leaving.
+        await websocket.accept()
+        await websocket.close(CloseCode.GOING_AWAY, "server shutting down")
+        return
     try:
         user, interview, ticket_role = await _authenticate(interview_id)
     except Closing as refused:
         await websocket.accept()
         await websocket.close(refused.code, refused.reason)
         return
-    app = context.app()
     connection = Connection(
         app.hub, websocket._get_current_object(),  # type: ignore[attr-defined]
         user, interview, ticket_role=ticket_role,

@@ -270,13 +270,18 @@ class GeminiInterviewer:
     def from_settings(cls, settings: Settings, **overrides: Any) -> GeminiInterviewer:
         """From ``GEMINI_API_KEY`` (a placeholder key is used when only ``GEMINI_BASE_URL``
         is set, for a local stand-in), ``GEMINI_MODEL``, ``GEMINI_BASE_URL``,
-        ``GEMINI_TIMEOUT_S`` and ``GEMINI_TOKEN_BUDGET``."""
+        ``GEMINI_TIMEOUT_S``, ``GEMINI_TOKEN_BUDGET`` and the breaker's
+        ``GEMINI_BREAKER_FAILURES`` and ``GEMINI_BREAKER_RESET_S``."""
         kwargs: dict[str, Any] = {
             "api_key": settings.gemini_api_key or ("unused" if settings.gemini_base_url else None),
             "model": settings.gemini_model,
             "base_url": settings.gemini_base_url,
             "timeout_s": settings.gemini_timeout_s,
             "token_budget": settings.gemini_token_budget,
+            "breaker": CircuitBreaker(
+                failure_threshold=settings.gemini_breaker_failures,
+                reset_after_s=settings.gemini_breaker_reset_s, name="gemini",
+            ),
         }
         kwargs.update(overrides)
         return cls(**kwargs)

@@ -16,7 +16,16 @@ async def healthz() -> Response:
 
 @blueprint.get("/readyz")
 async def readyz() -> Response:
-    """Ready for traffic: the database answers."""
-    if await context.db().is_reachable():
-        return respond({"status": "ready", "database": "ok"})
-    return respond({"status": "unavailable", "database": "unreachable"}, status=503)
+    """Ready for traffic: the database answers and the hub stores events and hears other
+    processes (not while it is degraded after an outage or draining to shut down)."""
+    hub = context.app().hub
+    body = {
+        "database": "ok" if await context.db().is_reachable() else "unreachable",
+        "event_log": "ok" if hub.writer.healthy else "degraded",
+        "buffered_frames": hub.writer.buffered_frames,
+        "notifications": "ok" if hub.listener.connected.is_set() else "reconnecting",
+        "shutting_down": hub.draining,
+    }
+    if body["database"] == "ok" and hub.ready:
+        return respond({"status": "ready", **body})
+    return respond({"status": "unavailable", **body}, status=503)
