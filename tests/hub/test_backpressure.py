@@ -205,12 +205,10 @@ async def test_a_stalled_observer_is_coalesced_then_closed_and_resumes(
         assert_as_logged(observer, log)
         closed_at = observer.last_seq
 
-        # The candidate never waited for the observer: every frame acknowledged, quickly.
+        # The candidate never waited for the observer: every frame was acknowledged while
+        # the observer was not reading (how fast is for the benchmarks to say).
         assert candidate.errors == []
         assert len(streamer.latencies) == head
-        p50, p99, worst = (streamer.percentile(0.5), streamer.percentile(0.99),
-                           max(streamer.latencies))
-        assert p99 < 0.5, (p50, p99, worst)
 
         # 5. Resuming from its last seq, it gets everything after it from the log, in order.
         observer.options = {"ping_interval": None}
@@ -251,7 +249,6 @@ async def test_a_reading_observer_gets_every_event(api: Api, instructor: Api) ->
         assert [e.seq for e in observer.events] == [e["seq"] for e in log] == list(range(1, head + 1))
         assert_as_logged(observer, {e["seq"]: e for e in log})
         assert streamer.peer.errors == [] and len(streamer.latencies) == head
-        assert streamer.percentile(0.99) < 0.5
     finally:
         watching.cancel()
         try:
