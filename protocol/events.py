@@ -86,6 +86,9 @@ class Question:
     kind: QuestionKind
     text: str
     parent_qid: str | None = None
+    # Extension, for kind "instructor": who asked it (user id, wire key "from") and their name.
+    from_user: str | None = None
+    name: str | None = None
 
     def __post_init__(self) -> None:
         check_str(self.qid, "qid", non_empty=True)
@@ -93,6 +96,8 @@ class Question:
         set_field(self, "kind", coerce_enum(QuestionKind, self.kind, "kind"))
         check_str(self.text, "text", non_empty=True)
         check_optional_str(self.parent_qid, "parent_qid", non_empty=True)
+        check_optional_str(self.from_user, "from", non_empty=True)
+        check_optional_str(self.name, "name")
 
     def to_payload(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -103,6 +108,10 @@ class Question:
         }
         if self.parent_qid is not None:
             d["parent_qid"] = self.parent_qid
+        if self.from_user is not None:
+            d["from"] = self.from_user
+        if self.name is not None:
+            d["name"] = self.name
         return d
 
     @classmethod
@@ -114,6 +123,8 @@ class Question:
             kind=required(d, "kind"),
             text=limit_chars(required(d, "text"), "text", limits.max_text_chars),
             parent_qid=limit_chars(optional(d, "parent_qid"), "parent_qid", limits.max_id_chars),
+            from_user=limit_chars(optional(d, "from"), "from", limits.max_id_chars),
+            name=limit_chars(optional(d, "name"), "name", limits.max_name_chars),
         )
 
 

@@ -50,6 +50,7 @@ from protocol.server_control import (
     QuestionDelta,
     Welcome,
 )
+from protocol.tools import ask_vectors
 
 VECTORS_PATH = Path(__file__).resolve().parent.parent / "vectors.json"
 TS = 1_764_316_800_000  # 2025-11-28T08:00:00Z
@@ -97,7 +98,7 @@ def client_valid() -> list[tuple[str, Message, int | None]]:
         ("audio", _AUDIO, 8),
         ("note", NoteRequest(text="Ask about testing.", to=NoteTarget.CANDIDATE), 1),
         ("ping", Ping(), None),
-    ]
+    ] + ask_vectors.client_valid()
 
 
 def server_valid() -> list[tuple[str, Message, int | None]]:
@@ -206,7 +207,7 @@ def server_valid() -> list[tuple[str, Message, int | None]]:
         ("relayed transcript", relay(_TRANSCRIPT, 5), 49),
         ("relayed face", relay(_FACE, 7), 50),
         ("relayed audio", relay(_AUDIO, 8), 51),
-    ]
+    ] + ask_vectors.server_valid()
 
 
 def _pack(frame: Any) -> bytes:
@@ -321,7 +322,7 @@ def client_invalid() -> list[tuple[str, bytes, str]]:
             _pack({"t": "hello", "d": {"v": 1, "role": "candidate", "last_seq": 0}}),
             "bad_payload",
         ),
-    ]
+    ] + ask_vectors.client_invalid()
 
 
 def server_invalid() -> list[tuple[str, bytes, str]]:
@@ -400,7 +401,7 @@ def server_invalid() -> list[tuple[str, bytes, str]]:
             _pack({"t": "error", "d": {"code": "oops", "message": "", "fatal": False}}),
             "bad_payload",
         ),
-    ]
+    ] + ask_vectors.server_invalid()
 
 
 def to_json(value: Any) -> Any:

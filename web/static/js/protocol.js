@@ -68,6 +68,7 @@ export const CloseCode = Object.freeze({
  * @property {number} maxFrameBytes
  * @property {number} maxTranscriptChars
  * @property {number} maxNoteChars
+ * @property {number} maxAskChars
  * @property {number} maxFaceFrames
  * @property {number} maxAudioBytes
  * @property {number} maxIdChars
@@ -84,6 +85,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxFrameBytes: 256 * 1024,
   maxTranscriptChars: 4000,
   maxNoteChars: 2000,
+  maxAskChars: 1000,
   maxFaceFrames: 30,
   maxAudioBytes: 128 * 1024,
   maxIdChars: 128,
@@ -136,12 +138,12 @@ export class ProtocolError extends Error {
 
 /** Client → server data messages: they carry the stream `seq` and are stored. */
 export const DATA_MESSAGE_TYPES = Object.freeze(
-  new Set(["state", "transcript", "face", "audio", "note"]),
+  new Set(["state", "transcript", "face", "audio", "note", "ask"]),
 );
 /** Server → client logged events: they carry the event-log `seq` and `ts`. */
 export const LOGGED_EVENT_TYPES = Object.freeze(
   new Set([
-    "phase", "question", "feedback", "analysis", "report", "note",
+    "phase", "question", "feedback", "analysis", "report", "note", "ask",
     "transcript", "face", "audio", "state",
   ]),
 );
@@ -642,6 +644,16 @@ const noteRequest = (d, limits) => ({
   to: oneOf(NOTE_TARGETS, required(d, "to"), "to"),
 });
 
+/** The whitespace both codecs agree on for "blank" (Python's notion is wider). */
+const BLANK = /^[ \t\n\r\f\v]*$/;
+
+/** @type {Parser} */
+const askRequest = (d, limits) => {
+  const text = str(required(d, "text"), "text", { max: limits.maxAskChars, nonEmpty: true });
+  if (BLANK.test(text)) throw invalid("text: must not be blank");
+  return { text };
+};
+
 /** @type {Parser} */
 const interviewSummary = (d, limits) => ({
   id: str(required(d, "id"), "interview.id", { max: limits.maxIdChars, nonEmpty: true }),
@@ -723,6 +735,8 @@ const question = (d, limits) =>
       max: limits.maxIdChars,
       nonEmpty: true,
     }),
+    from: optionalStr(field(d, "from"), "from", { max: limits.maxIdChars, nonEmpty: true }),
+    name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
   });
 
 /** @type {Parser} */
@@ -795,6 +809,14 @@ const noteEvent = (d, limits) =>
     name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
   });
 
+/** @type {Parser} */
+const askEvent = (d, limits) =>
+  compact({
+    from: str(required(d, "from"), "from", { max: limits.maxIdChars, nonEmpty: true }),
+    text: str(required(d, "text"), "text", { max: limits.maxAskChars, nonEmpty: true }),
+    name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
+  });
+
 /**
  * The candidate's message as observers receive it: the stored payload plus `src_seq`.
  * @param {Parser} parse
@@ -816,6 +838,7 @@ const CLIENT_PARSERS = Object.freeze({
   face,
   audio,
   note: noteRequest,
+  ask: askRequest,
 });
 
 /** @type {Readonly<Record<string, Parser>>} */
@@ -832,6 +855,7 @@ const SERVER_PARSERS = Object.freeze({
   analysis,
   report,
   note: noteEvent,
+  ask: askEvent,
   state: relayed(state),
   transcript: relayed(transcript),
   face: relayed(face),
