@@ -185,6 +185,7 @@ class InterviewFlow:
     async def _plan_and_ask(self) -> None:
         if not self.plan:
             self.plan = await self.interviewer.plan_questions(self.spec, self.history)
+        self._catch_up()
         if self.state.waiting_asks:
             # Sent in the lobby: asked first; the plan is saved with the first main question.
             await self._ask_instructor()
@@ -324,6 +325,7 @@ class InterviewFlow:
         await self._emit("analysis", d, rows)
 
     async def _ask_next_or_finish(self) -> None:
+        self._catch_up()  # an instructor's question may have come in during the analysis
         state = self.state
         if state.waiting_asks:
             await self._ask_instructor()

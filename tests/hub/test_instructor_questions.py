@@ -188,3 +188,26 @@ async def test_after_the_end_an_ask_is_refused(api: Api, instructor: Api) -> Non
     assert not any(e["t"] == "ask" for e in await api.events(interview))
     for peer in (observer, candidate):
         await peer.close()
+
+
+async def test_an_ask_in_the_lobby_is_the_first_question(api: Api, instructor: Api) -> None:
+    await api.sign_up()
+    interview = await api.interview(questions=1)
+    await api.grant(interview, instructor.user["username"])
+    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
+    await observer.connect()
+    seq = await observer.send(AskRequest(text="What do you want to practise today?"))
+    await observer.until(lambda p: p.acked >= seq)
+    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
+    await candidate.connect()
+    await candidate.send(State(action="start"))
+    await candidate.until(lambda p: bool(questions(p)) and asking(p, questions(p)[0].qid))
+    mine = questions(candidate)[0]
+    assert (str(mine.kind), mine.idx, mine.parent_qid) == ("instructor", 0, None)
+    await answer(candidate, mine.qid, "Explaining trade-offs clearly under time pressure.")
+    # Then the planned interview begins with its first main question.
+    await candidate.until(lambda p: len(questions(p)) == 2 and asking(p, questions(p)[1].qid))
+    first = questions(candidate)[1]
+    assert (str(first.kind), first.idx) == ("main", 1)
+    for peer in (observer, candidate):
+        await peer.close()

@@ -553,7 +553,7 @@ export class InterviewView {
     }
     const counter = $("question-counter");
     counter.hidden = phase === "finished";
-    if (question) counter.textContent = `${question.idx} / ${Math.max(this.total, question.idx)}`;
+    if (question) counter.textContent = question.idx ? `${question.idx} / ${Math.max(this.total, question.idx)}` : "Instructor";
     this.renderMetrics();
   }
 
