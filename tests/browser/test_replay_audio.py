@@ -189,6 +189,20 @@ async def test_the_recording_follows_the_replay(browser: Any, server_url: str, s
         await expect(page.locator("[data-testid=note]")).to_have_count(1)
         state = await page.evaluate(AUDIO_STATE)
         assert abs(state["target"] - inside) < 0.01
+        parsed = await page.evaluate(
+            """async () => {
+                const { startAtFrom } = await import("/static/js/replay.js");
+                const nan = (search) => Number.isNaN(startAtFrom(search));
+                return [startAtFrom("?at=1764316800000"), startAtFrom(""), startAtFrom("?at="),
+                        nan("?at=soon"), nan("?at=-5"), nan("?at=1e3")];
+            }"""
+        )
+        assert parsed == [1764316800000, None, None, True, True, True]
+        # A link with a time that is not one says so and starts at the beginning.
+        await page.goto(f"/interviews/{interview_id}/replay?at=yesterday")
+        await expect(root).to_have_attribute("data-complete", "true")
+        await expect(page.get_by_test_id("replay-alert")).to_contain_text("not a time")
+        await expect(root).to_have_attribute("data-applied", "0")
         assert errors == [], errors
     finally:
         for context in contexts:
