@@ -3,6 +3,7 @@
 Pure: the standard library and msgpack only, no I/O. See ``README.md`` in this package.
 """
 
+from .asks import AskEvent, AskRequest
 from .client_messages import Audio, Face, FaceFrame, Hello, NoteRequest, Ping, State, Transcript
 from .close_codes import CloseCode
 from .code import Code, CodeLanguage, RelayedCode
@@ -69,6 +70,8 @@ __all__ = [
     "SERVER_MESSAGE_TYPES",
     "Ack",
     "Analysis",
+    "AskEvent",
+    "AskRequest",
     "Audio",
     "ClientControlMessage",
     "ClientDataMessage",

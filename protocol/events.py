@@ -88,6 +88,9 @@ class Question:
     parent_qid: str | None = None
     # Extension: a coding question, answered with the code pad as well as aloud.
     coding: bool = False
+    # Extension, for kind "instructor": who asked it (user id, wire key "from") and their name.
+    from_user: str | None = None
+    name: str | None = None
 
     def __post_init__(self) -> None:
         check_str(self.qid, "qid", non_empty=True)
@@ -96,6 +99,8 @@ class Question:
         check_str(self.text, "text", non_empty=True)
         check_optional_str(self.parent_qid, "parent_qid", non_empty=True)
         check_bool(self.coding, "coding")
+        check_optional_str(self.from_user, "from", non_empty=True)
+        check_optional_str(self.name, "name")
 
     def to_payload(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -108,6 +113,10 @@ class Question:
             d["parent_qid"] = self.parent_qid
         if self.coding:
             d["coding"] = True
+        if self.from_user is not None:
+            d["from"] = self.from_user
+        if self.name is not None:
+            d["name"] = self.name
         return d
 
     @classmethod
@@ -120,6 +129,8 @@ class Question:
             text=limit_chars(required(d, "text"), "text", limits.max_text_chars),
             parent_qid=limit_chars(optional(d, "parent_qid"), "parent_qid", limits.max_id_chars),
             coding=False if optional(d, "coding") is None else d["coding"],
+            from_user=limit_chars(optional(d, "from"), "from", limits.max_id_chars),
+            name=limit_chars(optional(d, "name"), "name", limits.max_name_chars),
         )
 
 

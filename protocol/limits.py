@@ -11,6 +11,7 @@ class Limits:
     max_frame_bytes: int = 256 * 1024
     max_transcript_chars: int = 4000
     max_note_chars: int = 2000
+    max_ask_chars: int = 1000  # extension: an instructor's question (ask)
     max_face_frames: int = 30
     max_audio_bytes: int = 128 * 1024
     # The code pad's snapshot (an extension: the specification predates it), in UTF-8 bytes.

@@ -6,24 +6,28 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeAlias
 
-from .code import Code, RelayedCode
+from .asks import AskEvent, AskRequest
 from .client_messages import Audio, Face, Hello, NoteRequest, Ping, State, Transcript
+from .code import Code, RelayedCode
 from .events import Analysis, Feedback, NoteEvent, Phase, Question, Report
 from .relayed import RelayedAudio, RelayedFace, RelayedMessage, RelayedState, RelayedTranscript
 from .server_control import Ack, Error, Pong, Presence, QuestionDelta, Welcome
 
-ClientDataMessage: TypeAlias = State | Transcript | Face | Audio | NoteRequest | Code
+ClientDataMessage: TypeAlias = (
+    State | Transcript | Face | Audio | NoteRequest | Code | AskRequest
+)
 ClientControlMessage: TypeAlias = Hello | Ping
 ClientMessage: TypeAlias = ClientDataMessage | ClientControlMessage
 ServerControlMessage: TypeAlias = Welcome | Ack | QuestionDelta | Presence | Pong | Error
 LoggedEvent: TypeAlias = (
-    Phase | Question | Feedback | Analysis | Report | NoteEvent | RelayedMessage | RelayedCode
+    Phase | Question | Feedback | Analysis | Report | NoteEvent | AskEvent | RelayedMessage
+    | RelayedCode
 )
 ServerMessage: TypeAlias = ServerControlMessage | LoggedEvent
 Message: TypeAlias = ClientMessage | ServerMessage
 
 _CLIENT_DATA: tuple[type[ClientDataMessage], ...] = (
-    State, Transcript, Face, Audio, NoteRequest, Code
+    State, Transcript, Face, Audio, NoteRequest, Code, AskRequest
 )
 _CLIENT_CONTROL: tuple[type[ClientControlMessage], ...] = (Hello, Ping)
 _SERVER_CONTROL: tuple[type[ServerControlMessage], ...] = (
@@ -41,6 +45,7 @@ _LOGGED: tuple[type[LoggedEvent], ...] = (
     Analysis,
     Report,
     NoteEvent,
+    AskEvent,
     RelayedTranscript,
     RelayedFace,
     RelayedAudio,
@@ -49,7 +54,7 @@ _LOGGED: tuple[type[LoggedEvent], ...] = (
 )
 
 # Wire type → class, for each direction. "note" and the candidate's data types name a
-# different class in each direction.
+# different class in each direction, and so does "ask".
 CLIENT_MESSAGES: Mapping[str, type[ClientMessage]] = MappingProxyType(
     {cls.TYPE: cls for cls in (*_CLIENT_DATA, *_CLIENT_CONTROL)}
 )

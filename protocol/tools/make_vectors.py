@@ -52,6 +52,7 @@ from protocol.server_control import (
     QuestionDelta,
     Welcome,
 )
+from protocol.tools import ask_vectors
 
 VECTORS_PATH = Path(__file__).resolve().parent.parent / "vectors.json"
 TS = 1_764_316_800_000  # 2025-11-28T08:00:00Z
@@ -106,7 +107,7 @@ def client_valid() -> list[tuple[str, Message, int | None]]:
         ("code", _CODE, 9),
         ("code empty, without qid", Code(text="", lang=CodeLanguage.JAVASCRIPT), 10),
         ("ping", Ping(), None),
-    ]
+    ] + ask_vectors.client_valid()
 
 
 def server_valid() -> list[tuple[str, Message, int | None]]:
@@ -221,7 +222,7 @@ def server_valid() -> list[tuple[str, Message, int | None]]:
             Question(qid="q3", idx=2, kind=QuestionKind.MAIN, text="Write pairs(xs).", coding=True),
             53,
         ),
-    ]
+    ] + ask_vectors.server_valid()
 
 
 def _pack(frame: Any) -> bytes:
@@ -346,7 +347,7 @@ def client_invalid() -> list[tuple[str, bytes, str]]:
             _pack({"t": "hello", "d": {"v": 1, "role": "candidate", "last_seq": 0}}),
             "bad_payload",
         ),
-    ]
+    ] + ask_vectors.client_invalid()
 
 
 def server_invalid() -> list[tuple[str, bytes, str]]:
@@ -425,7 +426,7 @@ def server_invalid() -> list[tuple[str, bytes, str]]:
             _pack({"t": "error", "d": {"code": "oops", "message": "", "fatal": False}}),
             "bad_payload",
         ),
-    ]
+    ] + ask_vectors.server_invalid()
 
 
 def to_json(value: Any) -> Any:

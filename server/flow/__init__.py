@@ -3,6 +3,7 @@ what a candidate's action means and what the controller does next."""
 
 from .machine import (
     Analyze,
+    AskInstructor,
     AskNextOrFinish,
     Decision,
     EnterPhase,
@@ -10,6 +11,7 @@ from .machine import (
     PlanAndAsk,
     Step,
     decide,
+    follow_up_candidate,
     may_follow_up,
     next_question_number,
 )
@@ -22,12 +24,14 @@ from .state import (
     QuestionState,
     ReportState,
     Segment,
+    WaitingAsk,
 )
 
 __all__ = [
     "AnalysisState",
     "Analyze",
     "AnswerState",
+    "AskInstructor",
     "AskNextOrFinish",
     "Decision",
     "EnterPhase",
@@ -40,8 +44,10 @@ __all__ = [
     "ReportState",
     "Segment",
     "Step",
+    "WaitingAsk",
     "apply_event",
     "decide",
+    "follow_up_candidate",
     "may_follow_up",
     "next_question_number",
     "replay",

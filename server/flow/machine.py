@@ -44,11 +44,17 @@ class AskNextOrFinish:
 
 
 @dataclass(frozen=True)
+class AskInstructor:
+    """Ask the oldest waiting instructor question if it is still due right away (see
+    ``InterviewState.instructor_question_due``): the candidate has not moved on meanwhile."""
+
+
+@dataclass(frozen=True)
 class Finish:
     """Log the report, then the ``finished`` phase."""
 
 
-Step = PlanAndAsk | EnterPhase | Analyze | AskNextOrFinish | Finish
+Step = PlanAndAsk | EnterPhase | Analyze | AskNextOrFinish | AskInstructor | Finish
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ OVER = "the interview is over"
 FINISHING = "the interview is finishing"
 REVIEWING = "wait for the analysis"
 PAUSED = "the interview is paused: resume or finish"
+INSTRUCTOR_COMING = "a question from your instructor is coming"
 
 
 def decide(state: InterviewState, action: str, *, questions_total: int) -> Decision:
@@ -94,6 +101,16 @@ def next_question_number(state: InterviewState, questions_total: int) -> int | N
     return asked + 1 if asked < questions_total else None
 
 
+def follow_up_candidate(state: InterviewState) -> str | None:
+    """The question whose follow-up is considered next: the last analysed question that is
+    not an instructor's (their questions interrupt the flow, they do not steer it)."""
+    for analysis in reversed(state.analyses):
+        question = state.question(analysis.qid)
+        if question is None or question.kind is not QuestionKind.INSTRUCTOR:
+            return analysis.qid
+    return None
+
+
 def may_follow_up(state: InterviewState, qid: str) -> bool:
     """A follow-up may be asked after the answer to ``qid``: a main question, answered (not
     skipped), and not followed up yet. Follow-ups are never followed up."""
@@ -119,6 +136,8 @@ def _in_lobby(state: InterviewState, act: StateAction, questions_total: int) -> 
 
 
 def _in_question(state: InterviewState, act: StateAction) -> Decision:
+    if state.instructor_question_due and act in _MOVING_ON:
+        return _refuse(INSTRUCTOR_COMING)
     if act is StateAction.START:
         return _refuse("the interview has already started")
     if act is StateAction.RESUME:
@@ -139,6 +158,11 @@ def _in_question(state: InterviewState, act: StateAction) -> Decision:
     if not state.can_skip or state.current_qid is None:
         return _refuse("there is no question to skip")
     return _accept(*_review(state, state.current_qid, skipped=True), AskNextOrFinish())
+
+
+# What the candidate may not do while an instructor's question is about to replace the one
+# on screen: the flow and the candidate would race.
+_MOVING_ON = frozenset({StateAction.ANSWER_START, StateAction.SKIP, StateAction.PAUSE})
 
 
 def _finish(state: InterviewState) -> Decision:

@@ -23,6 +23,7 @@ from .state import (
     QuestionState,
     ReportState,
     Segment,
+    WaitingAsk,
     join_segments,
 )
 
@@ -81,7 +82,7 @@ def _phase(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> In
     if phase not in (InterviewPhase.LOBBY, InterviewPhase.FINISHED) and state.started_ts is None:
         state = replace(state, started_ts=ts)
     if phase is InterviewPhase.FINISHED:
-        state = replace(state, finished_ts=ts, finishing=False)
+        state = replace(state, finished_ts=ts, finishing=False, waiting_asks=())
     answer = state.open_answer
     # An answer lives in its question's asking and answering phases; the server moving on
     # without an answer_end (never in a well-formed log) still ends it.
@@ -106,7 +107,25 @@ def _question(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) ->
     ):
         return state
     question = QuestionState(qid, idx, kind, text, parent, seq)
-    return replace(state, questions=(*state.questions, question))
+    waiting = state.waiting_asks
+    if kind is QuestionKind.INSTRUCTOR:
+        waiting = waiting[1:]  # instructor questions are asked oldest first
+    return replace(state, questions=(*state.questions, question), waiting_asks=waiting)
+
+
+def _ask(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> InterviewState:
+    """An instructor's question waits until the flow asks it; too late, it changes nothing."""
+    text, from_user, name = d.get("text"), d.get("from"), d.get("name")
+    if (
+        not isinstance(text, str)
+        or not text.strip()
+        or not _is_id(from_user)
+        or state.phase is InterviewPhase.FINISHED
+        or state.finishing
+    ):
+        return state
+    waiting = WaitingAsk(seq, text, from_user, name if isinstance(name, str) else None)
+    return replace(state, waiting_asks=(*state.waiting_asks, waiting))
 
 
 def _action(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> InterviewState:
@@ -131,7 +150,7 @@ def _action(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> I
         if state.phase is not InterviewPhase.FINISHED and not state.finishing:
             if state.open_answer is not None:
                 state = _close_answer(state, seq, ts, skipped=False)
-            return replace(state, finishing=True)
+            return replace(state, finishing=True, waiting_asks=())
     # pause and resume take effect through the phase event the server logs in reply.
     return state
 
@@ -235,6 +254,7 @@ Handler = Callable[[InterviewState, int, int, Mapping[str, Any]], InterviewState
 _HANDLERS: dict[str, Handler] = {
     "phase": _phase,
     "question": _question,
+    "ask": _ask,
     "state": _action,
     "transcript": _transcript,
     "code": _code,

@@ -64,6 +64,16 @@ class ReportState:
 
 
 @dataclass(frozen=True)
+class WaitingAsk:
+    """An instructor's question (an ``ask`` event at ``seq``) not asked yet."""
+
+    seq: int
+    text: str
+    from_user: str
+    name: str | None
+
+
+@dataclass(frozen=True)
 class Segment:
     """One transcript segment of the open answer; a final one never changes again."""
 
@@ -101,6 +111,8 @@ class InterviewState:
     finishing: bool = False
     # The latest code snapshot of each question that has one, in the order first written.
     codes: tuple[CodeSnapshot, ...] = ()
+    # Instructors' questions waiting to be asked, oldest first.
+    waiting_asks: tuple[WaitingAsk, ...] = ()
 
     @property
     def open_answer(self) -> AnswerState | None:
@@ -142,6 +154,29 @@ class InterviewState:
         return None if self.current_qid is None else self.question(self.current_qid)
 
     @property
+    def instructor_question_due(self) -> bool:
+        """A waiting instructor question is to be asked right away: a question is on screen
+        and the candidate has not started answering it (nor is it an instructor's own)."""
+        current = self.current_question
+        return (
+            bool(self.waiting_asks)
+            and self.phase is InterviewPhase.ASKING
+            and not self.paused
+            and not self.finishing
+            and current is not None
+            and current.kind is not QuestionKind.INSTRUCTOR
+            and self.open_answer is None
+            and self.answer(current.qid) is None
+        )
+
+    def interrupted_question(self) -> QuestionState | None:
+        """The question an instructor's question interrupted before it was answered."""
+        for question in reversed(self.questions):
+            if question.kind is not QuestionKind.INSTRUCTOR and self.answer(question.qid) is None:
+                return question
+        return None
+
+    @property
     def can_start(self) -> bool:
         """The candidate may start the interview (planning begins)."""
         return (
@@ -161,6 +196,7 @@ class InterviewState:
             and self.current_qid is not None
             and self.open_answer is None
             and self.answer(self.current_qid) is None
+            and not self.instructor_question_due
         )
 
     @property
@@ -180,6 +216,7 @@ class InterviewState:
             or self.paused
             or self.finishing
             or self.current_qid is None
+            or self.instructor_question_due
         ):
             return False
         answer = self.answer(self.current_qid)

@@ -18,6 +18,7 @@ from db.models import Interview, User
 from db.queries.events import events_after, stream_position
 from protocol import (
     Ack,
+    AskRequest,
     Audio,
     CloseCode,
     Envelope,
@@ -372,6 +373,11 @@ class Connection:
         if isinstance(message, NoteRequest):
             if self.role != "observer" or self.user.role != "instructor":
                 return ErrorCode.FORBIDDEN, "only instructors send notes"
+        if isinstance(message, AskRequest):
+            if self.role != "observer" or self.user.role != "instructor":
+                return ErrorCode.FORBIDDEN, "only instructors observing the interview ask questions"
+            if self.interview.status == "finished" or (self.room is not None and self.room.finished):
+                return ErrorCode.CONFLICT, "the interview is over"
         if isinstance(message, Audio):
             if message.chunk != self._next_audio_chunk:
                 return ErrorCode.BAD_PAYLOAD, (
@@ -389,6 +395,9 @@ class Connection:
             kind = "note"
             d: dict[str, Any] = {"from": self.user_id, "name": self.display_name,
                                  "text": message.text, "to": str(message.to)}
+        elif isinstance(message, AskRequest):
+            kind = "ask"
+            d = {"from": self.user_id, "name": self.display_name, "text": message.text}
         else:
             kind = message.TYPE
             d = message.to_payload()

@@ -24,6 +24,7 @@ from protocol import ErrorCode, QuestionDelta, encode
 from protocol.enums import InterviewPhase, QuestionKind
 from server.flow import (
     Analyze,
+    AskInstructor,
     AskNextOrFinish,
     Decision,
     EnterPhase,
@@ -33,6 +34,7 @@ from server.flow import (
     Step,
     apply_event,
     decide,
+    follow_up_candidate,
     may_follow_up,
     next_question_number,
 )
@@ -51,6 +53,8 @@ log = logging.getLogger(__name__)
 Derived = Callable[[asyncpg.Connection, StoredEvent], Any]
 # Builds this interview's interviewer; the callback is told when it falls back offline.
 InterviewerFactory = Callable[[Callable[[str], None]], Interviewer]
+INSTRUCTOR_TOPIC = "instructor"
+_ASK_NOW = Decision(True, (AskInstructor(),))
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,9 @@ class InterviewFlow:
             before, event.kind, event.seq, event.ts, event.d,
             event.client_seq if event.stream is not None else None,
         )
+        if event.kind in ("ask", "phase") and self.state.instructor_question_due:
+            # Performed in turn; it checks again then, so scheduling it twice is harmless.
+            self._pending.append(_Pending(_ASK_NOW, self.state))
         if event.kind != "state" or event.stream is None:
             return
         action = str(event.d.get("action"))
@@ -145,6 +152,11 @@ class InterviewFlow:
             self._pending.append(_Pending(decision, self.state))
         elif self.room.candidate is not None:
             self.room.candidate.send_error(ErrorCode.CONFLICT, decision.reason, ref=event.client_seq)
+
+    def _catch_up(self) -> None:
+        """Apply every event already delivered, so a decision sees the latest state."""
+        while not self._queue.empty():
+            self._process(self._queue.get_nowait())
 
     async def _emit(self, kind: str, d: Mapping[str, Any], derived: Derived | None = None) -> StoredEvent:
         """Log an event and wait until this flow has applied it (and all before it)."""
@@ -167,12 +179,21 @@ class InterviewFlow:
             await self._analyze(step.qid, step.skipped)
         elif isinstance(step, AskNextOrFinish):
             await self._ask_next_or_finish()
+        elif isinstance(step, AskInstructor):
+            self._catch_up()
+            if self.state.instructor_question_due:
+                await self._ask_instructor()
         elif isinstance(step, Finish):
             await self._finish()
 
     async def _plan_and_ask(self) -> None:
         if not self.plan:
             self.plan = await self.interviewer.plan_questions(self.spec, self.history)
+        self._catch_up()
+        if self.state.waiting_asks:
+            # Sent in the lobby: asked first; the plan is saved with the first main question.
+            await self._ask_instructor()
+            return
         await self._ask(self.plan[0], idx=1, kind=QuestionKind.MAIN, parent_qid=None, save_plan=True)
 
     async def _ask(self, question: PlannedQuestion, *, idx: int, kind: QuestionKind,
@@ -208,6 +229,32 @@ class InterviewFlow:
         self.asked[qid] = question
         await self._emit("question", d, rows)
         await self._phase(InterviewPhase.ASKING, qid=qid, idx=idx)
+
+    async def _ask_instructor(self) -> None:
+        """Put the oldest waiting instructor question to the candidate, word for word."""
+        state = self.state
+        waiting = state.waiting_asks[0]
+        current = state.current_question
+        qid, idx = str(uuid.uuid4()), state.question_idx
+        parent_qid = current.qid if current is not None else None
+        d: dict[str, Any] = {"qid": qid, "idx": idx, "kind": QuestionKind.INSTRUCTOR.value,
+                             "text": waiting.text, "from": waiting.from_user}
+        if waiting.name is not None:
+            d["name"] = waiting.name
+        if parent_qid is not None:
+            d["parent_qid"] = parent_qid
+        interview_id = self.interview_id
+
+        async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
+            await flow_rows.insert_question(
+                pg, interview_id, qid=qid, idx=idx, kind=QuestionKind.INSTRUCTOR.value,
+                text=waiting.text, parent_qid=parent_qid, topic=INSTRUCTOR_TOPIC, key_points=(),
+                asked_seq=event.seq,
+            )
+
+        self.asked[qid] = PlannedQuestion(text=waiting.text, topic=INSTRUCTOR_TOPIC)
+        await self._emit("question", d, rows)
+        await self._phase(InterviewPhase.ASKING, qid=qid, idx=idx or None)
 
     async def _phase(self, phase: InterviewPhase, *, qid: str | None = None,
                      idx: int | None = None, paused: bool = False,
@@ -298,8 +345,17 @@ class InterviewFlow:
         await self._emit("analysis", d, rows)
 
     async def _ask_next_or_finish(self) -> None:
+        self._catch_up()  # an instructor's question may have come in during the analysis
         state = self.state
-        last = state.analyses[-1].qid if state.analyses else None
+        if state.waiting_asks:
+            await self._ask_instructor()
+            return
+        interrupted = state.interrupted_question()
+        if interrupted is not None:
+            # An instructor's question came in between: back to the one it interrupted.
+            await self._phase(InterviewPhase.ASKING, qid=interrupted.qid, idx=interrupted.idx)
+            return
+        last = follow_up_candidate(state)
         if last is not None and may_follow_up(state, last):
             answer = state.answer(last)
             question = self.asked.get(last)
@@ -368,6 +424,8 @@ class InterviewFlow:
             steps.append(AskNextOrFinish())
         elif state.phase is InterviewPhase.LOBBY and state.started_ts is not None and not state.questions:
             steps.append(PlanAndAsk())
+        elif state.instructor_question_due:
+            steps.append(AskInstructor())
         if not steps:
             return []
         return [_Pending(Decision(True, tuple(steps)), state)]

@@ -40,6 +40,8 @@ class Room:
         self.observers: set[Connection] = set()
         self.sinks: list[EventSink] = []
         self.flow: InterviewFlow | None = None
+        # A finished phase went by: instructors' questions are refused from then on.
+        self.finished = False
         self._load_range = load_range
         self._waiting: dict[int, StoredEvent] = {}
         self._target = head
@@ -94,6 +96,8 @@ class Room:
         self._drain()
 
     def _fan_out(self, event: StoredEvent) -> None:
+        if event.kind == "phase" and event.d.get("phase") == "finished":
+            self.finished = True
         for sink in self.sinks:
             try:
                 sink.on_event(event)

@@ -41,7 +41,7 @@ JUNK = (
     | st.lists(st.integers(), max_size=2)
 )
 KEYS = ["phase", "qid", "idx", "paused", "action", "seg", "text", "final", "kind", "score",
-        "summary", "strengths", "improvements", "rubric", "per_question", "parent_qid"]
+        "summary", "strengths", "improvements", "rubric", "per_question", "parent_qid", "from"]
 
 
 def payload(kind: str, required: dict[str, Any], optional: dict[str, Any] | None = None) -> Any:
@@ -66,6 +66,8 @@ EVENTS = st.one_of(
     payload("state", {"action": COMMON_ACTIONS}),
     payload("state", {"action": COMMON_ACTIONS}),
     payload("state", {"action": COMMON_ACTIONS}),
+    payload("ask", {"from": st.sampled_from(["u1", "", 3]), "text": st.text(max_size=6)},
+            {"name": st.text(max_size=3) | JUNK}),
     payload("state", {"action": st.sampled_from(ACTIONS)}),
     payload(
         "transcript",
@@ -98,7 +100,7 @@ EVENTS = st.one_of(
     ),
     st.tuples(
         st.sampled_from(["phase", "question", "state", "transcript", "analysis", "report",
-                         "face", "audio", "feedback", "note", "mystery"]),
+                         "face", "audio", "feedback", "note", "ask", "mystery"]),
         st.dictionaries(st.sampled_from(KEYS), JUNK, max_size=4),
     ),
 )
@@ -160,6 +162,8 @@ def check_invariants(state: InterviewState) -> None:
     if state.open_answer is None:
         assert state.segments == ()
     assert [s.seg for s in state.segments] == sorted({s.seg for s in state.segments})
+    if state.finishing or state.phase.value == "finished":
+        assert state.waiting_asks == ()
     for answer in state.answers:
         if not answer.is_open:
             assert answer.ended_seq is not None and answer.ended_seq >= answer.started_seq

@@ -56,9 +56,9 @@ def test_close_codes() -> None:
 
 
 def test_type_sets() -> None:
-    assert DATA_MESSAGE_TYPES == {"state", "transcript", "face", "audio", "note", "code"}
+    assert DATA_MESSAGE_TYPES == {"state", "transcript", "face", "audio", "note", "code", "ask"}
     assert LOGGED_EVENT_TYPES == {
-        "phase", "question", "feedback", "analysis", "report", "note",
+        "phase", "question", "feedback", "analysis", "report", "note", "ask",
         "transcript", "face", "audio", "state", "code",
     }  # fmt: skip
 

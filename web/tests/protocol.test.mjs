@@ -336,3 +336,21 @@ describe("code pad snapshots", () => {
     assert.equal(plain.coding, undefined);
   });
 });
+
+describe("ask (an instructor's question)", () => {
+  test("is a data message in both directions, with its own limit", () => {
+    assert.deepEqual(checkClientMessage("ask", { text: "Why?" }), { text: "Why?" });
+    assertRejects(() => checkClientMessage("ask", { text: " \n\t" }), { code: ErrorCode.BAD_PAYLOAD, message: /blank/ });
+    assertRejects(() => checkClientMessage("ask", { text: "q".repeat(DEFAULT_LIMITS.maxAskChars + 1) }), {
+      code: ErrorCode.BAD_PAYLOAD,
+    });
+    assertRejects(() => decodeClientFrame(encode("ask", { text: "Why?" })), { code: ErrorCode.BAD_FRAME });
+    const logged = decodeServerFrame(encode("ask", { from: "u1", name: "Dana", text: "Why?" }, { seq: 4, ts: 1 }));
+    assert.deepEqual(logged.d, { from: "u1", name: "Dana", text: "Why?" });
+  });
+
+  test("an instructor question carries who asked it", () => {
+    const d = { qid: "i1", idx: 2, kind: "instructor", text: "Why?", parent_qid: "q2", from: "u1", name: "Dana" };
+    assert.deepEqual(decodeServerFrame(encode("question", d, { seq: 5, ts: 1 })).d, d);
+  });
+});

@@ -163,6 +163,7 @@ describe("outbox and acknowledgements", () => {
     const { socket } = setup();
     assert.throws(() => socket.send("transcript", { seg: -1, text: "", final: true, src: "typed" }), (e) => e instanceof ProtocolError && e.code === ErrorCode.BAD_PAYLOAD);
     assert.throws(() => socket.send("note", { text: "hi", to: "candidate" }), (e) => e instanceof ProtocolError && e.code === ErrorCode.FORBIDDEN);
+    assert.throws(() => socket.send("ask", { text: "Why?" }), (e) => e instanceof ProtocolError && e.code === ErrorCode.FORBIDDEN);
     assert.throws(() => socket.send("ping", {}), (e) => e instanceof ProtocolError && e.code === ErrorCode.UNKNOWN_TYPE);
     assert.equal(socket.unsent, 0);
   });

@@ -7,8 +7,9 @@
  * `question-text`, `question-kind`, `question-counter`, `phase-badge`, `paused-badge`,
  * `transcript`, `stream` (feedback and notes), `analyses`, `report-*`, the delivery metrics
  * and the `face-chart`. `apply()` takes one logged event; `render()` redraws the header and
- * metrics; `reset()` forgets everything and puts the panels back as the page served them,
- * so a replay can rebuild the state from the start when it seeks backwards.
+ * metrics; `reset()` forgets everything and puts the panels back as the page served them;
+ * `snapshot()` and `restore()` save and bring back everything at one point, so a replay can
+ * seek backwards without rebuilding from the first event.
  *
  * @module interview_view
  */
@@ -99,6 +100,31 @@ export function wordsPerMinute(words, ms) {
 }
 
 /**
+ * @typedef {object} QuestionInfo
+ * @property {number} idx
+ * @property {string} kind `main`, `follow_up` or `instructor`
+ * @property {string} text
+ * @property {string} [name] for an instructor's question: who asked it
+ */
+
+/**
+ * How a question is named in analyses, reports and transcripts.
+ * @param {QuestionInfo} question
+ */
+export function questionTitle(question) {
+  if (question.kind === "instructor") return `Instructor's question${question.name ? ` (${question.name})` : ""}`;
+  if (question.kind === "follow_up") return `Follow-up to question ${question.idx}`;
+  return `Question ${question.idx}`;
+}
+
+/** @param {QuestionInfo} question */
+function answerTitle(question) {
+  if (question.kind === "instructor") return "Answer to the instructor's question";
+  if (question.kind === "follow_up") return `Answer to the follow-up to question ${question.idx}`;
+  return `Answer to question ${question.idx}`;
+}
+
+/**
  * @typedef {object} Answer
  * @property {string | null} qid
  * @property {Map<number, {text: string, final: boolean, src: string}>} segments
@@ -111,6 +137,23 @@ export function wordsPerMinute(words, ms) {
 
 /** Panels whose served content is put back by `reset()`. */
 const RESETTABLE = ["question-text", "transcript", "stream", "analyses", "report-questions", "face-summary"];
+/** Panels whose content a snapshot keeps (the rest is drawn from the state by `render()`). */
+const SNAPSHOT_PANELS = ["transcript", "stream", "analyses", "report-questions", "face-summary"];
+
+/**
+ * @typedef {object} ViewSnapshot What `InterviewView.snapshot()` saves.
+ * @property {Map<string, QuestionInfo>} questions
+ * @property {Map<string, string>} deltas
+ * @property {string | null} qid
+ * @property {string} phase
+ * @property {boolean} paused
+ * @property {(Omit<Answer, "node"> & {node: null})[]} answers
+ * @property {{x: number, y: number}[]} eyePoints
+ * @property {{x: number, y: number}[]} yawPoints
+ * @property {number} waitingAsks
+ * @property {string[]} panels
+ * @property {{hidden: boolean, score: string | null, summary: string | null}} report
+ */
 
 export class InterviewView {
   /**
@@ -134,8 +177,10 @@ export class InterviewView {
   }
 
   #clear() {
-    /** @type {Map<string, {idx: number, kind: string, text: string}>} */
+    /** @type {Map<string, QuestionInfo>} */
     this.questions = new Map();
+    /** Stream items of instructors' questions not asked yet, oldest first. @type {HTMLElement[]} */
+    this.waitingAsks = [];
     /** @type {Map<string, string>} */
     this.deltas = new Map();
     /** @type {string | null} */
@@ -167,6 +212,55 @@ export class InterviewView {
   }
 
   /**
+   * Everything the events so far produced: the state and the panels' content.
+   * @returns {ViewSnapshot}
+   */
+  snapshot() {
+    this.#trimChart();
+    return {
+      questions: new Map(this.questions),
+      deltas: new Map(this.deltas),
+      qid: this.qid,
+      phase: this.phase,
+      paused: this.paused,
+      answers: this.answers.map((a) => ({ ...a, segments: new Map(a.segments), node: null })),
+      eyePoints: this.eyePoints.slice(),
+      yawPoints: this.yawPoints.slice(),
+      waitingAsks: this.waitingAsks.length,
+      panels: SNAPSHOT_PANELS.map((id) => $(id).innerHTML),
+      report: { hidden: $("report-card").hidden, score: $("report-score").textContent, summary: $("report-summary").textContent },
+    };
+  }
+
+  /**
+   * Back to what `snapshot()` saved (a snapshot can be restored any number of times).
+   * @param {ViewSnapshot} saved
+   */
+  restore(saved) {
+    this.reset();
+    this.questions = new Map(saved.questions);
+    this.deltas = new Map(saved.deltas);
+    this.qid = saved.qid;
+    this.phase = saved.phase;
+    this.paused = saved.paused;
+    SNAPSHOT_PANELS.forEach((id, i) => ($(id).innerHTML = saved.panels[i]));
+    const blocks = $("transcript").querySelectorAll(".answer-block");
+    this.answers = saved.answers.map((a, i) => ({ ...a, segments: new Map(a.segments), node: /** @type {HTMLElement} */ (blocks[i] ?? el("div")) }));
+    this.eyePoints = saved.eyePoints.slice();
+    this.yawPoints = saved.yawPoints.slice();
+    // Oldest first (the stream shows the newest first); the oldest may have dropped off the
+    // stream's end: detached stand-ins keep their places.
+    const waiting = /** @type {HTMLElement[]} */ ([...$("stream").querySelectorAll('[data-testid="ask"][data-state="waiting"]')].reverse());
+    const dropped = Array.from({ length: Math.max(0, saved.waitingAsks - waiting.length) }, () => el("div"));
+    this.waitingAsks = [...dropped, ...waiting];
+    $("report-card").hidden = saved.report.hidden;
+    $("report-score").textContent = saved.report.score;
+    $("report-summary").textContent = saved.report.summary;
+    this.chartDirty = true;
+    this.render();
+  }
+
+  /**
    * Applies one event of the interview; call `render()` afterwards (once for a batch).
    * Types that have nothing to show (audio, state, presence, ...) are ignored.
    * @param {string} t
@@ -182,9 +276,13 @@ export class InterviewView {
         }
         break;
       case "question":
-        this.questions.set(d.qid, { idx: d.idx, kind: d.kind, text: d.text });
+        if (d.kind === "instructor" && !this.questions.has(d.qid)) this.#askedNow(at);
+        this.questions.set(d.qid, { idx: d.idx, kind: d.kind, text: d.text, name: d.name });
         this.deltas.delete(d.qid);
         this.qid = d.qid;
+        break;
+      case "ask":
+        this.#addAsk(d, at);
         break;
       case "phase":
         this.#onPhase(d, at);
@@ -258,8 +356,8 @@ export class InterviewView {
     const node = el("div", "answer-block");
     node.dataset.qid = qid ?? "";
     const question = qid ? this.questions.get(qid) : undefined;
-    const label = el("div", "answer-label", question ? `Answer to question ${question.idx}` : "Answer");
-    if (question && question.kind !== "main") label.textContent += ` (${question.kind.replace("_", "-")})`;
+    const label = el("div", "answer-label", question ? answerTitle(question) : "Answer");
+    if (question) label.dataset.kind = question.kind;
     const text = el("div", "answer-text");
     node.append(label, text);
     const box = $("transcript");
@@ -353,6 +451,34 @@ export class InterviewView {
     this.#pushStream(item);
   }
 
+  /**
+   * An instructor's question, logged and waiting until the interview flow asks it.
+   * @param {{name?: string, from: string, text: string}} d
+   * @param {number} ts
+   */
+  #addAsk(d, ts) {
+    const item = el("div", "feedback-item feedback-ask small");
+    item.dataset.testid = "ask";
+    item.dataset.state = "waiting";
+    item.append(icon("fa-solid fa-circle-question me-1"), d.text);
+    const meta = el("div", "stream-meta", `Question from ${d.name || "an instructor"} · ${timeOfDay(ts)} · waiting to be asked`);
+    item.append(meta);
+    this.#pushStream(item);
+    this.waitingAsks.push(item);
+  }
+
+  /**
+   * The oldest waiting instructor's question was just asked (they are asked in order).
+   * @param {number} ts
+   */
+  #askedNow(ts) {
+    const item = this.waitingAsks.shift();
+    if (!item) return;
+    item.dataset.state = "asked";
+    const meta = item.querySelector(".stream-meta");
+    if (meta) meta.textContent = meta.textContent.replace(/waiting to be asked$/, `asked at ${timeOfDay(ts)}`);
+  }
+
   // ----- analyses and report ---------------------------------------------------------------
 
   /** @param {{qid: string, score: number, summary: string, strengths: string[], improvements: string[], rubric: Record<string, number>}} d */
@@ -365,7 +491,8 @@ export class InterviewView {
     item.dataset.testid = "analysis";
     const head = el("div", "d-flex align-items-start gap-2 mb-1");
     const question = this.questions.get(d.qid);
-    head.append(el("span", "me-auto text-body-secondary", question ? `Q${question.idx}: ${question.text}` : "Answer"));
+    head.append(el("span", "me-auto text-body-secondary", question ? `${questionTitle(question)}: ${question.text}` : "Answer"));
+    if (question) item.dataset.kind = question.kind;
     head.append(el("span", `badge ${scoreClass(d.score)}`, `${formatScore(d.score)} / 10`));
     item.append(head, el("p", "mb-1", d.summary || "No answer."));
     const lists = [
@@ -415,7 +542,12 @@ export class InterviewView {
     for (const entry of d.per_question ?? []) {
       const question = this.questions.get(entry.qid);
       const li = el("li", "list-group-item d-flex gap-2 align-items-start");
-      li.append(el("span", "me-auto", question ? question.text : entry.qid));
+      const body = el("span", "me-auto", question ? question.text : entry.qid);
+      if (question?.kind === "instructor") {
+        li.dataset.kind = "instructor";
+        body.prepend(el("span", "badge text-bg-info me-1", "Instructor"));
+      }
+      li.append(body);
       li.append(el("span", `badge ${scoreClass(entry.score)}`, formatScore(entry.score)));
       list.append(li);
     }
@@ -437,7 +569,8 @@ export class InterviewView {
       textNode.classList.remove("streaming");
       const kind = $("question-kind");
       kind.hidden = question.kind === "main";
-      kind.textContent = question.kind === "follow_up" ? "Follow-up" : question.kind;
+      kind.dataset.kind = question.kind;
+      kind.textContent = question.kind === "follow_up" ? "Follow-up" : questionTitle(question);
     } else if (streaming !== undefined) {
       textNode.textContent = streaming;
       textNode.dataset.final = "false";
@@ -445,7 +578,7 @@ export class InterviewView {
     }
     const counter = $("question-counter");
     counter.hidden = phase === "finished";
-    if (question) counter.textContent = `${question.idx} / ${Math.max(this.total, question.idx)}`;
+    if (question) counter.textContent = question.idx ? `${question.idx} / ${Math.max(this.total, question.idx)}` : "Instructor";
     this.renderMetrics();
   }
 
@@ -535,9 +668,8 @@ export class InterviewView {
     });
   }
 
-  refreshChart() {
-    if (!this.chartDirty) return;
-    this.chartDirty = false;
+  /** Drops chart points older than the chart's window. */
+  #trimChart() {
     const latest = Math.max(this.eyePoints.at(-1)?.x ?? 0, this.yawPoints.at(-1)?.x ?? 0);
     const cutoff = latest - CHART_WINDOW_MS;
     const trim = (/** @type {{x: number, y: number}[]} */ points) => {
@@ -547,6 +679,12 @@ export class InterviewView {
     };
     trim(this.eyePoints);
     trim(this.yawPoints);
+  }
+
+  refreshChart() {
+    if (!this.chartDirty) return;
+    this.chartDirty = false;
+    this.#trimChart();
     const canvas = $("face-chart");
     canvas.dataset.points = String(this.eyePoints.length + this.yawPoints.length);
     const recent = this.eyePoints.slice(-30);

@@ -13,7 +13,9 @@
  * from final ones, a later message with the same `seg` replaces the earlier one), feedback,
  * notes, per-answer analyses, the report, who is watching (`presence`), talk time and pace
  * (words per minute from the transcripts), and a Chart.js chart of eye contact and head yaw
- * from relayed `face` frames. Relayed `audio` is ignored. Instructors can send notes.
+ * from relayed `face` frames. Relayed `audio` is ignored. Instructors can send notes and ask a
+ * question of their own (`ask`): it shows in the stream as waiting until the interview flow
+ * asks it (a `question` of kind `instructor`), which happens when the candidate is not answering.
  *
  * The events are drawn by the `InterviewView` of `interview_view.js`, which the replay shares.
  *
@@ -44,6 +46,8 @@ class Observer {
     this.clockOffset = 0;
     this.view = new InterviewView({ total: Number(root.dataset.questionsTotal) || 0, now: () => this.#serverNow() });
     this.socket = new InterviewSocket({ interviewId: this.interviewId, role: "observer", lastSeq: 0 });
+    /** This page's `ask` messages (numbered when written), to tell their errors apart. @type {Set<{seq: number | null}>} */
+    this.asks = new Set();
   }
 
   start() {
@@ -53,7 +57,10 @@ class Observer {
       this.#alert(`${detail.message} Reload the page to try again.`, "danger");
       this.#renderConnection();
     });
-    if (this.canNote) this.#bindNotes();
+    if (this.canNote) {
+      this.#bindNotes();
+      this.#bindAsk();
+    }
     this.socket.start();
     this.#renderConnection();
     this.view.loadChart();
@@ -79,7 +86,11 @@ class Observer {
         this.#showPresence(d.observers ?? []);
         break;
       case "error":
-        if (!["seq_gap", "unavailable"].includes(d.code)) this.#alert(`Server error (${d.code}): ${d.message}`);
+        if (d.ref !== undefined && [...this.asks].some((entry) => entry.seq === d.ref)) {
+          $("ask-status").textContent = `Not asked: ${d.message}.`;
+        } else if (!["seq_gap", "unavailable"].includes(d.code)) {
+          this.#alert(`Server error (${d.code}): ${d.message}`);
+        }
         break;
       default:
         this.view.apply(t, at, d);
@@ -145,6 +156,48 @@ class Observer {
     $("note-status").textContent = this.socket.state === ConnectionState.LIVE ? "Sent." : "Queued: it is sent when the connection is back.";
   }
 
+  // ----- an instructor's own question ------------------------------------------------------
+
+  #bindAsk() {
+    const form = /** @type {HTMLFormElement} */ ($("ask-form"));
+    const box = /** @type {HTMLTextAreaElement} */ ($("ask-text"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.#sendAsk();
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        this.#sendAsk();
+      }
+    });
+  }
+
+  #sendAsk() {
+    const box = /** @type {HTMLTextAreaElement} */ ($("ask-text"));
+    const status = $("ask-status");
+    const text = box.value.trim();
+    if (!text) {
+      status.textContent = "Write a question first.";
+      return;
+    }
+    try {
+      const entry = this.socket.send("ask", { text });
+      if (!entry) {
+        status.textContent = "Not connected: the question was not sent.";
+        return;
+      }
+      this.asks.add(entry);
+    } catch (error) {
+      status.textContent = `Not sent: ${/** @type {Error} */ (error).message}`;
+      return;
+    }
+    box.value = "";
+    status.textContent = this.socket.state === ConnectionState.LIVE
+      ? "Sent: it is asked as soon as the candidate is not answering."
+      : "Queued: it is sent when the connection is back.";
+  }
+
   #renderConnection() {
     const state = this.socket.state;
     const badge = $("connection");
@@ -154,6 +207,8 @@ class Observer {
     badge.replaceChildren(icon(`${glyph} me-1`), label);
     const send = /** @type {HTMLButtonElement | null} */ (document.getElementById("btn-note"));
     if (send) send.disabled = state === ConnectionState.OFFLINE;
+    const ask = /** @type {HTMLButtonElement | null} */ (document.getElementById("btn-ask"));
+    if (ask) ask.disabled = state === ConnectionState.OFFLINE;
   }
 
   /**

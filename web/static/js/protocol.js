@@ -68,6 +68,7 @@ export const CloseCode = Object.freeze({
  * @property {number} maxFrameBytes
  * @property {number} maxTranscriptChars
  * @property {number} maxNoteChars
+ * @property {number} maxAskChars
  * @property {number} maxFaceFrames
  * @property {number} maxAudioBytes
  * @property {number} maxCodeBytes
@@ -85,6 +86,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxFrameBytes: 256 * 1024,
   maxTranscriptChars: 4000,
   maxNoteChars: 2000,
+  maxAskChars: 1000,
   maxFaceFrames: 30,
   maxAudioBytes: 128 * 1024,
   maxCodeBytes: 64 * 1024,
@@ -138,12 +140,12 @@ export class ProtocolError extends Error {
 
 /** Client → server data messages: they carry the stream `seq` and are stored. */
 export const DATA_MESSAGE_TYPES = Object.freeze(
-  new Set(["state", "transcript", "face", "audio", "note", "code"]),
+  new Set(["state", "transcript", "face", "audio", "note", "code", "ask"]),
 );
 /** Server → client logged events: they carry the event-log `seq` and `ts`. */
 export const LOGGED_EVENT_TYPES = Object.freeze(
   new Set([
-    "phase", "question", "feedback", "analysis", "report", "note",
+    "phase", "question", "feedback", "analysis", "report", "note", "ask",
     "transcript", "face", "audio", "state", "code",
   ]),
 );
@@ -668,6 +670,15 @@ const code = (d, limits) =>
     lang: oneOf(CODE_LANGUAGES, required(d, "lang"), "lang"),
     qid: optionalStr(field(d, "qid"), "qid", { max: limits.maxIdChars, nonEmpty: true }),
   });
+/** The whitespace both codecs agree on for "blank" (Python's notion is wider). */
+const BLANK = /^[ \t\n\r\f\v]*$/;
+
+/** @type {Parser} */
+const askRequest = (d, limits) => {
+  const text = str(required(d, "text"), "text", { max: limits.maxAskChars, nonEmpty: true });
+  if (BLANK.test(text)) throw invalid("text: must not be blank");
+  return { text };
+};
 
 /** @type {Parser} */
 const interviewSummary = (d, limits) => ({
@@ -752,6 +763,8 @@ const question = (d, limits) =>
     }),
     coding:
       field(d, "coding") !== undefined && bool(field(d, "coding"), "coding") ? true : undefined,
+    from: optionalStr(field(d, "from"), "from", { max: limits.maxIdChars, nonEmpty: true }),
+    name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
   });
 
 /** @type {Parser} */
@@ -824,6 +837,14 @@ const noteEvent = (d, limits) =>
     name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
   });
 
+/** @type {Parser} */
+const askEvent = (d, limits) =>
+  compact({
+    from: str(required(d, "from"), "from", { max: limits.maxIdChars, nonEmpty: true }),
+    text: str(required(d, "text"), "text", { max: limits.maxAskChars, nonEmpty: true }),
+    name: optionalStr(field(d, "name"), "name", { max: limits.maxNameChars }),
+  });
+
 /**
  * The candidate's message as observers receive it: the stored payload plus `src_seq`.
  * @param {Parser} parse
@@ -846,6 +867,7 @@ const CLIENT_PARSERS = Object.freeze({
   audio,
   note: noteRequest,
   code,
+  ask: askRequest,
 });
 
 /** @type {Readonly<Record<string, Parser>>} */
@@ -862,6 +884,7 @@ const SERVER_PARSERS = Object.freeze({
   analysis,
   report,
   note: noteEvent,
+  ask: askEvent,
   state: relayed(state),
   transcript: relayed(transcript),
   face: relayed(face),

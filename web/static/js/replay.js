@@ -9,16 +9,23 @@
  * Times: every event has `ts`, the server clock in ms. The replay runs on its own clock,
  * "replay time", which is the server time since the first event with every idle gap longer
  * than `IDLE_GAP_MS` shown as `IDLE_SHOWN_MS` (see `Timeline`). Playing advances replay time
- * by the wall clock times the speed and applies every event up to it; seeking backwards
- * rebuilds the state from the start (applying events is cheap: no network, one render).
+ * by the wall clock times the speed and applies every event up to it. Seeking applies every
+ * event before the target at once (one render); snapshots of the view taken every
+ * `SNAPSHOT_EVERY_EVENTS` events or `SNAPSHOT_EVERY_MS` of replay time (`replay_snapshots.js`)
+ * mean a backward seek starts from the nearest earlier snapshot, not from the first event.
+ * Seeking never fetches anything: the log is in memory once loaded.
  * The `<audio>` element follows: its time is the server time minus the recording's
  * `started_ts` (`audioTimeFor`), re-aligned when it drifts.
+ *
+ * `?at=<server time, ms>` in the page's URL seeks to that moment as soon as the pages up to
+ * it are loaded (the report links its chart points here).
  *
  * @module replay
  */
 
 import { Decoder } from "./msgpack-loader.js";
 import { $, InterviewView, clock, el } from "./interview_view.js";
+import { Snapshots } from "./replay_snapshots.js";
 
 export const PAGE_LIMIT = 2000;
 export const IDLE_GAP_MS = 5_000;
@@ -131,6 +138,7 @@ const MARKER_TITLES = {
   feedback: "Feedback",
   analysis: "Analysis",
   note: "Note",
+  ask: "Instructor's question",
   face: "Face lost",
   pause: "Pause",
 };
@@ -163,6 +171,10 @@ class Replay {
     this.recording = recordings.find((r) => r.size_bytes > 0 && r.started_ts !== null) ?? null;
     this.audio = /** @type {HTMLAudioElement} */ ($("replay-audio"));
     this.audioBroken = false;
+    /** @type {Snapshots<import("./interview_view.js").ViewSnapshot>} */
+    this.snapshots = new Snapshots();
+    /** Server time to seek to once loaded (`?at=`), or null. */
+    this.startAt = startAtFrom(location.search);
   }
 
   start() {
@@ -216,6 +228,7 @@ class Replay {
       if (done) this.complete = true;
       this.root.dataset.loaded = String(this.events.length);
       this.#layoutMarkers();
+      this.#seekToStart(done);
       this.#renderControls();
       if (done) break;
     }
@@ -223,6 +236,26 @@ class Replay {
     const status = $("load-status");
     status.className = "badge rounded-pill fs-6 fw-normal text-bg-dark border border-secondary-subtle";
     status.textContent = `${this.events.length} events`;
+  }
+
+  /**
+   * Seeks to `?at=` once the events up to it are loaded (or all of them are).
+   * @param {boolean} complete
+   */
+  #seekToStart(complete) {
+    const startAt = this.startAt;
+    if (startAt === null || Number.isNaN(startAt)) {
+      if (Number.isNaN(startAt)) {
+        this.#alert("The link's time (?at=) is not a time in milliseconds; the replay starts at the beginning.", "warning");
+        this.startAt = null;
+      }
+      return;
+    }
+    const last = this.timeline.ts.at(-1);
+    if (!complete && (last === undefined || last < startAt)) return;
+    this.startAt = null;
+    this.seek(this.timeline.toReplay(startAt));
+    this.root.dataset.startedAt = String(Math.round(this.position));
   }
 
   /** @param {{t: string, seq: number, ts: number, d: any}} event */
@@ -238,11 +271,19 @@ class Replay {
     const d = event.d ?? {};
     switch (event.t) {
       case "question": {
+        if (d.kind === "instructor") {
+          const title = `Instructor's question${d.name ? ` (${d.name})` : ""}: ${d.text}`;
+          this.#marker("question", at, title, "I", d.qid).dataset.questionKind = "instructor";
+          break;
+        }
         const follow = d.kind && d.kind !== "main";
         const title = `${follow ? "Follow-up to question" : "Question"} ${d.idx}: ${d.text}`;
-        this.#marker("question", at, title, `Q${d.idx}${follow ? "+" : ""}`, d.qid);
+        this.#marker("question", at, title, `Q${d.idx}${follow ? "+" : ""}`, d.qid).dataset.questionKind = d.kind ?? "main";
         break;
       }
+      case "ask":
+        this.#marker("ask", at, `${MARKER_TITLES.ask} sent by ${d.name || "an instructor"}: ${d.text}`, "?");
+        break;
       case "feedback":
         this.#marker("feedback", at, `${MARKER_TITLES.feedback}: ${d.message}`, "!");
         break;
@@ -269,6 +310,7 @@ class Replay {
    * @param {string} title
    * @param {string} label
    * @param {string} [qid]
+   * @returns {HTMLElement}
    */
   #marker(kind, at, title, label, qid) {
     const node = el("button", "replay-marker", label);
@@ -285,6 +327,7 @@ class Replay {
     });
     $("replay-markers").append(node);
     this.markers.push({ at, node });
+    return node;
   }
 
   #layoutMarkers() {
@@ -340,15 +383,24 @@ class Replay {
 
   #advance() {
     const upTo = this.timeline.countUpTo(this.position);
-    if (upTo < this.applied) {
-      this.view.reset();
-      this.applied = 0;
-    }
-    if (upTo > this.applied) {
-      for (; this.applied < upTo; this.applied++) {
+    if (upTo !== this.applied) {
+      const plan = this.snapshots.plan(this.applied, upTo);
+      if (plan.restore) {
+        this.view.restore(plan.restore.state);
+        this.root.dataset.restoredFrom = String(plan.restore.applied);
+      } else if (plan.reset) {
+        this.view.reset();
+        this.root.dataset.restoredFrom = "0";
+      }
+      this.applied = plan.from;
+      while (this.applied < upTo) {
         const { t, ts, d } = this.events[this.applied];
         this.view.apply(t, ts, d);
+        this.applied++;
+        const at = this.timeline.at[this.applied - 1];
+        if (this.snapshots.due(this.applied, at)) this.snapshots.add(this.applied, at, this.view.snapshot());
       }
+      this.root.dataset.snapshots = String(this.snapshots.size);
     }
     this.view.render();
     this.#renderControls();
@@ -399,13 +451,27 @@ class Replay {
     slider.setAttribute("aria-valuetext", `${clock(this.position)} of ${clock(duration)}`);
   }
 
-  /** @param {string} message */
-  #alert(message) {
+  /**
+   * @param {string} message
+   * @param {string} [kind]
+   */
+  #alert(message, kind = "danger") {
     const box = $("observe-alert");
-    box.className = "alert alert-danger py-2 mb-3 small";
+    box.className = `alert alert-${kind} py-2 mb-3 small`;
     box.textContent = message;
     box.hidden = false;
   }
+}
+
+/**
+ * The server time (ms) a replay link asks to start at: `?at=<integer>`; null without one,
+ * NaN when it is not a time.
+ * @param {string} search the page URL's query string
+ */
+export function startAtFrom(search) {
+  const value = new URLSearchParams(search).get("at");
+  if (value === null || value === "") return null;
+  return /^\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : NaN;
 }
 
 const root = document.getElementById("replay");

@@ -22,7 +22,7 @@
 import { RoomCodePad } from "./room_code.js";
 import { showRequirements } from "./requirements_view.js";
 import { DeviceCheck } from "./devices.js";
-import { clock, el, formatScore, scoreClass } from "./interview_view.js";
+import { clock, el, formatScore, questionTitle, scoreClass } from "./interview_view.js";
 import { FaceTracker } from "./face.js";
 import { ConnectionState, InterviewSocket } from "./socket.js";
 
@@ -379,7 +379,7 @@ class Room {
     this.finished = false;
     /** @type {string | null} the question on screen */
     this.qid = null;
-    /** @type {Map<string, {idx: number, kind: string, text: string}>} */
+    /** @type {Map<string, import("./interview_view.js").QuestionInfo>} */
     this.questions = new Map();
     /** @type {Map<string, string>} streamed text of questions not logged yet */
     this.deltas = new Map();
@@ -531,15 +531,15 @@ class Room {
     this.started = true;
   }
 
-  /** @param {{qid: string, idx: number, kind: string, text: string}} d */
-  #onQuestion({ qid, idx, kind, text }) {
+  /** @param {{qid: string, idx: number, kind: string, text: string, name?: string}} d */
+  #onQuestion({ qid, idx, kind, text, name }) {
     if (!this.questions.has(qid) && (!this.answer || this.answer.endedAt !== null)) {
       // A new question: the last answer's text and time go (its analysis stays on the side).
       this.segments.clear();
       this.answer = null;
       this.#renderTranscript();
     }
-    this.questions.set(qid, { idx, kind, text });
+    this.questions.set(qid, { idx, kind, text, name });
     this.deltas.delete(qid);
     this.qid = qid;
     this.started = true;
@@ -993,11 +993,14 @@ class Room {
       textEl.dataset.qid = qid;
       textEl.dataset.final = "true";
       const total = Math.max(this.total, question.idx);
-      counter.textContent = `${question.idx} / ${total}`;
-      counter.setAttribute("aria-label", `Question ${question.idx} of ${total}`);
+      counter.textContent = question.idx ? `${question.idx} / ${total}` : "Instructor";
+      counter.setAttribute("aria-label", question.idx ? `Question ${question.idx} of ${total}` : "A question from your instructor");
       followUp.hidden = question.kind === "main";
+      followUp.dataset.kind = question.kind;
       followUp.textContent = question.kind === "instructor" ? "From your instructor" : "Follow-up";
-      label.textContent = `Question ${question.idx} of ${total}`;
+      label.textContent = question.kind === "instructor"
+        ? `Question from ${question.name || "your instructor"}`
+        : `Question ${question.idx} of ${total}`;
     } else {
       textEl.textContent = this.deltas.get(qid) ?? "";
       textEl.classList.add("streaming");
@@ -1112,9 +1115,7 @@ class Room {
     const score = $("analysis-score");
     score.textContent = `${formatScore(d.score)} / 10`;
     score.className = `badge fs-6 ${scoreClass(d.score)}`;
-    $("analysis-question").textContent = question
-      ? `${question.kind === "follow_up" ? "Follow-up to question" : "Question"} ${question.idx}: ${question.text}`
-      : "";
+    $("analysis-question").textContent = question ? `${questionTitle(question)}: ${question.text}` : "";
     $("analysis-summary").textContent = d.summary;
     /**
      * @param {string} id
@@ -1168,6 +1169,7 @@ class Room {
       const li = el("li", "list-group-item d-flex justify-content-between align-items-start gap-2");
       const body = el("div", "me-auto", question ? question.text : "A question");
       if (question?.kind === "follow_up") body.prepend(el("span", "badge text-bg-warning me-1", "Follow-up"));
+      if (question?.kind === "instructor") body.prepend(el("span", "badge text-bg-info me-1", "Instructor"));
       if (question) body.prepend(el("span", "text-body-secondary me-1", `Q${question.idx}`));
       const badge = el("span", `badge ${scoreClass(row.score)}`, formatScore(row.score));
       li.append(body, badge);

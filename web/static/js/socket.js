@@ -34,7 +34,7 @@
  * server's `acked`.
  *
  * Outbox bound. At most `maxOutbox` (5,000) messages wait; beyond that the oldest face
- * batch not yet written is dropped. Transcripts, state changes, audio and notes are never
+ * batch not yet written is dropped. Transcripts, state changes, audio, notes and asks are never
  * dropped (the bound is then exceeded), nor is anything already numbered (that would leave
  * a gap in the stream).
  *
@@ -99,6 +99,7 @@ const SENDERS = Object.freeze({
   audio: "candidate",
   code: "candidate",
   note: "observer",
+  ask: "observer",
 });
 
 const WS_OPEN = 1;
