@@ -43,6 +43,8 @@ class Settings:
     ticket_ttl_s: int = 60
     ws_messages_per_s: int = 500
     ws_burst: int = 10_000
+    # permessage-deflate on the websocket (see server/serving.py for why it is off).
+    ws_compression: bool = False
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -147,6 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ticket_ttl_s=_int(env.get("TICKET_TTL_S", "60"), "TICKET_TTL_S", 1),
         ws_messages_per_s=_int(env.get("WS_MESSAGES_PER_S", "500"), "WS_MESSAGES_PER_S", 1),
         ws_burst=_int(env.get("WS_BURST", "10000"), "WS_BURST", 1),
+        ws_compression=_bool(env.get("WS_COMPRESSION", "0"), "WS_COMPRESSION"),
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),
