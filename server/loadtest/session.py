@@ -132,7 +132,8 @@ class Api:
         after = 0
         while True:
             response = await self._request(
-                "GET", f"/api/interviews/{interview_id}/events", params={"after": after, "limit": 5000},
+                "GET", f"/api/interviews/{interview_id}/events",
+                params={"after": after, "limit": 5000},
                 headers={"Accept": "application/msgpack"},
             )
             if response.status_code != 200:

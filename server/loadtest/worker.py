@@ -71,15 +71,15 @@ async def _main(plan: Plan, shares: Sequence[int], commands: Any, results: Any) 
             return session
 
     try:
-        for step, share in enumerate(shares):
-            if await _command(commands) != "grow":
-                break
-            added = await asyncio.gather(*(one() for _ in range(share - len(sessions))))
-            sessions.extend(added)
-            results.put(("ready", step, len(sessions)))
-            if await _command(commands) != "go":
-                break
-            results.put(("step", step, await _step(plan, sessions)))
+        step = 0
+        while (command := await _command(commands)) != "stop":
+            if command == "grow":
+                wanted = shares[step] - len(sessions)
+                sessions.extend(await asyncio.gather(*(one() for _ in range(wanted))))
+                results.put(("ready", step, len(sessions)))
+            elif command == "go":
+                results.put(("step", step, await _step(plan, sessions)))
+                step += 1
         log_check = Counter[str]()
         if plan.verify_log:
             for session in sessions:
