@@ -18,7 +18,16 @@ from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
-from server.routes import api_accounts, api_events, api_interviews, health, pages, vendor
+from server.routes import (
+    api_accounts,
+    api_events,
+    api_interviews,
+    api_reports,
+    health,
+    pages,
+    report_pages,
+    vendor,
+)
 from server.routes.vendor import NODE_MODULES
 from server.settings import PROJECT_ROOT, Settings, load_settings
 
@@ -55,7 +64,10 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     async def inject_account() -> dict[str, object]:
         return {"account": await current_account()}
 
-    for module in (health, api_accounts, api_interviews, api_events, live, pages, vendor):
+    for module in (
+        health, api_accounts, api_interviews, api_events, api_reports, live, pages, report_pages,
+        vendor,
+    ):
         app.register_blueprint(module.blueprint)
 
     @app.while_serving
