@@ -16,9 +16,9 @@ from typing import Any
 import msgpack
 from websockets.asyncio.client import connect
 
-from server.loadtest.runner import _run_async
-from server.loadtest.session import Candidate, Profile, Session, now_ms
-from server.loadtest.stats import own_cpu_s, process_cpu_s
+from server.loadtest.worker import run_async as _run_async
+from server.loadtest.session import Api, Candidate, Profile, Session, now_ms
+from server.loadtest.stats import own_cpu_s, process_cpu_s, run_queue_wait_s
 
 
 def face_payload() -> dict[str, Any]:
@@ -35,11 +35,17 @@ class Counters:
     def __init__(self) -> None:
         self.done = 0
         self.delivered = 0
+        self.compressed = 0
 
 
-async def _echo_connection(url: str, window: int, counters: Counters, stop: asyncio.Event) -> None:
+async def _echo_connection(url: str, window: int, counters: Counters, stop: asyncio.Event,
+                           offer_deflate: bool) -> None:
     payload = face_payload()
-    async with connect(url, max_size=None, compression=None, ping_interval=None) as ws:
+    # A browser always offers permessage-deflate; whether it is used is the server's choice.
+    async with connect(url, max_size=None, compression="deflate" if offer_deflate else None,
+                       ping_interval=None) as ws:
+        if "permessage-deflate" in (ws.response.headers.get("Sec-WebSocket-Extensions") or ""):
+            counters.compressed += 1
         seq = 0
         for _ in range(window):
             seq += 1
@@ -62,8 +68,8 @@ class WindowedCandidate(Candidate):
         self.progress.set()
 
 
-async def _engine_session(base_url: str) -> Session:
-    session = await Session.create(base_url, Profile(), observers=1)
+async def _engine_session(base_url: str, instructor: Api) -> Session:
+    session = await Session.create(base_url, Profile(), observers=1, instructor=instructor)
     session.candidate = WindowedCandidate(session.candidate_api, session.interview_id, Profile())
     session.observers[0].candidate = session.candidate
     await session.connect()
@@ -86,23 +92,26 @@ async def _engine_connection(session: Session, window: int, stop: asyncio.Event)
 
 
 async def _client(mode: str, url: str, connections: int, window: int, warmup_s: float,
-                  duration_s: float, ready: Any, go: Any) -> dict[str, Any]:
+                  duration_s: float, offer_deflate: bool, ready: Any, go: Any) -> dict[str, Any]:
     stop = asyncio.Event()
     counters = Counters()
     sessions: list[Session] = []
+    instructor = Api(url)
     if mode == "engine":
         limit = asyncio.Semaphore(8)
+        await instructor.sign_up("instructor")
 
         async def one() -> Session:
             async with limit:
-                return await _engine_session(url)
+                return await _engine_session(url, instructor)
 
         sessions = list(await asyncio.gather(*(one() for _ in range(connections))))
     ready.put("ready")
     await asyncio.get_running_loop().run_in_executor(None, go.wait)
     if mode == "echo":
         ws_url = url.replace("http", "ws", 1) + "/ws"
-        tasks = [asyncio.create_task(_echo_connection(ws_url, window, counters, stop))
+        tasks = [asyncio.create_task(_echo_connection(ws_url, window, counters, stop,
+                                                      offer_deflate))
                  for _ in range(connections)]
     else:
         tasks = [asyncio.create_task(_engine_connection(s, window, stop)) for s in sessions]
@@ -125,8 +134,10 @@ async def _client(mode: str, url: str, connections: int, window: int, warmup_s: 
     await asyncio.gather(*tasks, return_exceptions=True)
     for session in sessions:
         await session.close()
+    await instructor.close()
     return {"done": done1 - done0, "delivered": delivered1 - delivered0,
-            "cpu": (cpu1 - cpu0) / (t1 - t0), "wall_s": t1 - t0}
+            "cpu": (cpu1 - cpu0) / (t1 - t0), "wall_s": t1 - t0,
+            "compressed": counters.compressed}
 
 
 def _worker(*args: Any) -> None:
@@ -139,13 +150,15 @@ def _worker(*args: Any) -> None:
 
 
 def measure(mode: str, url: str, server_pid: int, *, connections: int, window: int,
-            processes: int, warmup_s: float = 2.0, duration_s: float = 8.0) -> dict[str, Any]:
+            processes: int, warmup_s: float = 2.0, duration_s: float = 8.0,
+            offer_deflate: bool = False) -> dict[str, Any]:
     """Messages/s completed at saturation, with the server's and the clients' CPU."""
     context = multiprocessing.get_context("spawn")
     ready, results, go = context.Queue(), context.Queue(), context.Event()
     shares = [connections // processes + (i < connections % processes) for i in range(processes)]
     workers = [context.Process(target=_worker, daemon=True, args=(
-        mode, url, share, window, warmup_s, duration_s, ready, go, results)) for share in shares]
+        mode, url, share, window, warmup_s, duration_s, offer_deflate, ready, go, results))
+        for share in shares]
     for worker in workers:
         worker.start()
     try:
@@ -155,9 +168,9 @@ def measure(mode: str, url: str, server_pid: int, *, connections: int, window: i
                 raise RuntimeError(status)
         go.set()
         time.sleep(warmup_s)
-        cpu0, t0 = process_cpu_s(server_pid), time.monotonic()
+        cpu0, wait0, t0 = process_cpu_s(server_pid), run_queue_wait_s(server_pid), time.monotonic()
         time.sleep(duration_s)
-        cpu1, t1 = process_cpu_s(server_pid), time.monotonic()
+        cpu1, wait1, t1 = process_cpu_s(server_pid), run_queue_wait_s(server_pid), time.monotonic()
         parts = [results.get(timeout=120) for _ in workers]
     finally:
         for worker in workers:
@@ -175,7 +188,12 @@ def measure(mode: str, url: str, server_pid: int, *, connections: int, window: i
         "messages_per_s": round(done / wall, 1),
         "delivered_per_s": round(sum(p["delivered"] for p in parts) / wall, 1),
         "server_cpu": round(server_cpu, 3) if server_cpu is not None else None,
+        # The share of the window the server was ready to run but had no CPU (crowding).
+        "server_cpu_wait": round((wait1 - wait0) / (t1 - t0), 3)
+        if wait0 is not None and wait1 is not None else None,
         "server_us_per_message": round(server_cpu * 1e6 / (done / wall), 1)
         if server_cpu is not None and done else None,
         "client_cpu": [round(p["cpu"], 3) for p in parts],
+        "client_saturated": any(p["cpu"] >= 0.85 for p in parts),
+        "compressed_connections": sum(p["compressed"] for p in parts),
     }

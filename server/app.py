@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
             await app.hub.stop()
             await interviewers.aclose()
             await app.db.close()
+            app.recordings.close()
 
     @app.after_request
     async def security_headers(response):  # type: ignore[no-untyped-def]

@@ -44,37 +44,58 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--url", default="http://127.0.0.1:8000", help="the server's base URL")
     load.add_argument("--candidates", type=int, default=10, help="simultaneous interviews")
     load.add_argument("--observers-per-candidate", type=int, default=1)
-    load.add_argument("--duration", type=float, default=30.0, help="seconds of sending")
+    load.add_argument("--duration", type=float, default=30.0, help="seconds of sending measured")
+    load.add_argument("--warmup", type=float, default=2.0,
+                      help="seconds of sending before the measured window")
     load.add_argument("--processes", type=int, default=0,
                       help="client processes (default: one per 50 candidates, at most the CPUs)")
     load.add_argument("--server-pid", type=int, help="the server's process id, to report its CPU")
     load.add_argument("--json", dest="json_out", help="write the result to this JSON file")
     load.add_argument("--no-verify-log", action="store_true",
                       help="skip reading every event log back after the run")
+    load.add_argument("--search", action="store_true",
+                      help="capacity search: start at --candidates, add --step interviews per "
+                           "step (keeping the earlier ones) until a step misses the bounds "
+                           "(candidate→observer p99 100 ms, ack p99 300 ms, no loss)")
+    load.add_argument("--step", type=int, default=50, help="interviews added per search step")
+    load.add_argument("--max-candidates", type=int, default=1000,
+                      help="where the capacity search stops")
     return parser
 
 
 def _loadtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from server.loadtest.runner import Plan, default_processes, report, run
+    from server.loadtest.runner import Plan, default_processes, report, run, search
+    from server.loadtest.runner import search_report
     from server.loadtest.session import Profile
 
     if args.candidates < 1 or args.observers_per_candidate < 0 or args.duration <= 0:
         print("error: --candidates must be >= 1, --observers-per-candidate >= 0 and "
               "--duration > 0", file=sys.stderr)
         return EXIT_USAGE
+    if args.search and (args.step < 1 or args.max_candidates < args.candidates):
+        print("error: --step must be >= 1 and --max-candidates >= --candidates",
+              file=sys.stderr)
+        return EXIT_USAGE
+    steps = (list(range(args.candidates, args.max_candidates + 1, args.step))
+             if args.search else [args.candidates])
     plan = Plan(
         url=args.url.rstrip("/"),
         candidates=args.candidates,
         observers_per_candidate=args.observers_per_candidate,
         duration_s=args.duration,
-        processes=args.processes or default_processes(args.candidates),
+        warmup_s=max(0.0, args.warmup),
+        processes=args.processes or default_processes(steps[-1]),
         profile=Profile(),
         verify_log=not args.no_verify_log,
     )
-    result = run(plan, server_pid=args.server_pid,
-                 out=Path(args.json_out) if args.json_out else None)
+    out = Path(args.json_out) if args.json_out else None
+    if args.search:
+        summary = search(plan, steps, server_pid=args.server_pid, out=out)
+        print(search_report(summary))
+        return EXIT_OK if summary["ok"] else EXIT_FAILED
+    result = run(plan, server_pid=args.server_pid, out=out)
     print(report(result))
     return EXIT_OK if result["ok"] else EXIT_FAILED
 

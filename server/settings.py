@@ -54,6 +54,8 @@ class Settings:
     # past either bound new frames are refused with `unavailable` and stay in the client's outbox.
     event_buffer_frames: int = 20_000
     event_buffer_bytes: int = 64 * 1024 * 1024
+    # permessage-deflate on the websocket (see server/serving.py for why it is off).
+    ws_compression: bool = False
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -174,6 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_buffer_bytes=_int(
             env.get("EVENT_BUFFER_BYTES", str(64 * 1024 * 1024)), "EVENT_BUFFER_BYTES", 1024
         ),
+        ws_compression=_bool(env.get("WS_COMPRESSION", "0"), "WS_COMPRESSION"),
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),

@@ -25,7 +25,7 @@ from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.hub.events import StoredEvent, pack
 from server.hub.recordings import Chunk, RecordingStore
@@ -104,6 +104,8 @@ class EventWriter:
         self._task: asyncio.Task[None] | None = None
         # The batch being written (and retried while the database is away).
         self._writing: list[Append] = []
+        self._connection: AsyncConnection | None = None
+        self._raw: asyncpg.Connection | None = None
         self.healthy = True
         self._outage_since: float | None = None
         self.outages = 0
@@ -136,6 +138,7 @@ class EventWriter:
                 _fail(item, Unavailable("the server stopped before this could be stored"))
             log.error("stopping with %d events not stored (none was acknowledged)",
                       left + len(self._writing))
+        await self._release_connection()
 
     def append_in_background(self, item: Append) -> None:
         """Log a server event nobody waits for (a nudge, a notice); a failure is logged."""
@@ -259,23 +262,59 @@ class EventWriter:
                 log.exception("reporting the event log's health failed")
 
     async def _write(self, batch: list[Append]) -> list[StoredEvent | None]:
-        async with self._engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            pg: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+        """Write one batch in one transaction on the writer's own connection."""
+        pg = await self._pg()
+        try:
             async with pg.transaction():
                 return await _write_batch(pg, batch, self.origin, self._recordings)
+        except Exception as error:
+            if is_connection_error(error):
+                await self._drop_connection()
+            raise
+
+    async def _pg(self) -> asyncpg.Connection:
+        # The writer keeps one pooled connection checked out: a checkout per batch would
+        # cost the pool's liveness ping, a round trip, on every batch. A lost connection
+        # shows as an error on the next statement and is replaced then.
+        if self._connection is None:
+            connection = await self._engine.connect()
+            try:
+                raw = await connection.get_raw_connection()
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+            self._raw = raw.driver_connection  # type: ignore[assignment]
+        assert self._raw is not None
+        return self._raw
+
+    async def _drop_connection(self) -> None:
+        connection, self._connection, self._raw = self._connection, None, None
+        if connection is None:
+            return
+        try:
+            await connection.invalidate()
+        except Exception:
+            log.debug("invalidating the writer's connection failed", exc_info=True)
+        try:
+            await connection.close()
+        except Exception:
+            log.debug("closing the writer's connection failed", exc_info=True)
+
+    async def _release_connection(self) -> None:
+        connection, self._connection, self._raw = self._connection, None, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:  # the database may be the reason we are stopping
+                log.debug("releasing the writer's connection failed", exc_info=True)
 
 
 async def _write_batch(
     pg: asyncpg.Connection, batch: list[Append], origin: str, recordings: RecordingStore | None
 ) -> list[StoredEvent | None]:
     interview_ids = sorted({item.interview_id for item in batch})
-    rows = await pg.fetch(
-        "SELECT id, head_seq FROM interviews WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE",
-        interview_ids,
-    )
-    heads: dict[uuid.UUID, int] = {row["id"]: row["head_seq"] for row in rows}
-    existing = await _stored_frames(pg, batch)
+    heads, existing = await _lock_heads(pg, interview_ids, batch)
     stored: list[StoredEvent | None] = []
     seen: set[tuple[uuid.UUID, str, int]] = set()
     records: list[tuple[Any, ...]] = []
@@ -306,7 +345,7 @@ async def _write_batch(
         stored.append(event)
         records.append(
             (event.interview_id, event.seq, event.kind, event.stream, event.client_seq,
-             event.ts, pack(dict(event.d)))
+             event.ts, pack(event.d if type(event.d) is dict else dict(event.d)))
         )
     if refusals:
         await pg.execute(
@@ -332,43 +371,57 @@ async def _write_batch(
             if event is not None and item.derived is not None:
                 await item.derived(pg, event)
         moved = [(i, heads[i]) for i in interview_ids]
+        # Heads and notifications in one statement: one round trip fewer per batch.
         await pg.execute(
-            "UPDATE interviews SET head_seq = v.head FROM unnest($1::uuid[], $2::bigint[])"
-            " AS v(id, head) WHERE interviews.id = v.id",
+            "WITH moved AS (UPDATE interviews SET head_seq = v.head"
+            " FROM unnest($1::uuid[], $2::bigint[]) AS v(id, head)"
+            " WHERE interviews.id = v.id RETURNING interviews.id, interviews.head_seq)"
+            " SELECT pg_notify($3, moved.id::text || ':' || moved.head_seq::text || ':' || $4)"
+            " FROM moved",
             [i for i, _ in moved],
             [h for _, h in moved],
-        )
-        await pg.execute(
-            "SELECT pg_notify($1, v.id::text || ':' || v.head::text || ':' || $4)"
-            " FROM unnest($2::uuid[], $3::bigint[]) AS v(id, head)",
             NOTIFY_CHANNEL,
-            [i for i, _ in moved],
-            [h for _, h in moved],
             origin,
         )
     return stored
 
 
-async def _stored_frames(
-    pg: asyncpg.Connection, batch: list[Append]
-) -> set[tuple[uuid.UUID, str, int]]:
+async def _lock_heads(
+    pg: asyncpg.Connection, interview_ids: list[uuid.UUID], batch: list[Append]
+) -> tuple[dict[uuid.UUID, int], set[tuple[uuid.UUID, str, int]]]:
+    """Lock the interviews' rows and read their heads, and find which of the batch's
+    candidate frames are stored already (a resend), in one round trip.
+
+    The frames are looked up with the statement's snapshot, taken before the locks: a
+    frame that another process stored meanwhile is caught by the unique key instead (the
+    batch fails and its items are written one by one, each looked up afresh)."""
     frames = [
         (item.interview_id, item.stream, item.client_seq)
         for item in batch
         if item.stream is not None and item.client_seq is not None and item.refused is None
     ]
-    if not frames:
-        return set()
     rows = await pg.fetch(
-        "SELECT e.interview_id, e.stream, e.client_seq FROM events e"
-        " JOIN unnest($1::uuid[], $2::text[], $3::bigint[]) AS f(interview_id, stream, client_seq)"
+        "WITH locked AS (SELECT id, head_seq FROM interviews WHERE id = ANY($1::uuid[])"
+        " ORDER BY id FOR UPDATE)"
+        " SELECT id, head_seq, NULL::text AS stream, NULL::bigint AS client_seq FROM locked"
+        " UNION ALL"
+        " SELECT e.interview_id, NULL, e.stream, e.client_seq FROM events e"
+        " JOIN unnest($2::uuid[], $3::text[], $4::bigint[]) AS f(interview_id, stream, client_seq)"
         " ON e.interview_id = f.interview_id AND e.stream = f.stream"
         " AND e.client_seq = f.client_seq",
+        interview_ids,
         [f[0] for f in frames],
         [f[1] for f in frames],
         [f[2] for f in frames],
     )
-    return {(row["interview_id"], row["stream"], row["client_seq"]) for row in rows}
+    heads: dict[uuid.UUID, int] = {}
+    existing: set[tuple[uuid.UUID, str, int]] = set()
+    for row in rows:
+        if row["head_seq"] is not None:
+            heads[row["id"]] = row["head_seq"]
+        else:
+            existing.add((row["id"], row["stream"], row["client_seq"]))
+    return heads, existing
 
 
 _CONNECTION_ERRORS = (

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 import msgpack
+from sqlalchemy import Row
 
 from db.models import Event
 
@@ -17,8 +18,12 @@ CANDIDATE_KINDS = frozenset({"state", "transcript", "face", "audio", "code"})
 TO_CANDIDATE = frozenset({"phase", "question", "feedback", "analysis", "report"})
 
 
+# One packer for every event (the hub packs on its event loop only): packb makes one a call.
+_PACKER = msgpack.Packer(use_bin_type=True)
+
+
 def pack(value: Any) -> bytes:
-    packed: bytes = msgpack.packb(value, use_bin_type=True)
+    packed: bytes = _PACKER.pack(value)
     return packed
 
 
@@ -59,7 +64,7 @@ class StoredEvent:
         return {"t": self.kind, "seq": self.seq, "ts": self.ts, "d": self.wire_payload()}
 
 
-def from_row(row: Event) -> StoredEvent:
+def from_row(row: Event | Row[Any]) -> StoredEvent:
     """A stored event as read back from the log."""
     return StoredEvent(
         interview_id=row.interview_id, seq=row.seq, kind=row.kind, ts=row.ts,

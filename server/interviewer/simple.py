@@ -4,6 +4,7 @@ Gemini key and the fallback when Gemini fails."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from dataclasses import replace
@@ -64,7 +65,9 @@ class SimpleInterviewer:
     async def plan_questions(
         self, spec: InterviewSpec, history: Sequence[str]
     ) -> list[PlannedQuestion]:
-        return plan(self._bank, spec, history)
+        # Tens of milliseconds of pure Python: in a thread, so the event loop (every live
+        # interview's acks and fan-out) keeps getting turns while a new interview plans.
+        return await asyncio.to_thread(plan, self._bank, spec, history)
 
     async def ask(self, question: PlannedQuestion) -> AsyncIterator[str]:
         text = question.text

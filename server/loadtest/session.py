@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import secrets
 import time
 import uuid
@@ -64,11 +65,26 @@ class Api:
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=30)
+        # Idle connections are dropped before the server's keep-alive timeout (5 s in hypercorn)
+        # can close them under a request being sent.
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=60,
+                                      limits=httpx.Limits(keepalive_expiry=2.0))
         self.username = ""
 
     async def close(self) -> None:
         await self.http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request, tried again when the connection could not even be opened (a busy
+        server's full accept queue): nothing was sent, so nothing happens twice."""
+        for attempt in range(5):
+            try:
+                return await self.http.request(method, path, **kwargs)
+            except httpx.ConnectError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     async def _check(self, response: httpx.Response, *expected: int) -> Any:
         if response.status_code not in expected:
@@ -80,31 +96,31 @@ class Api:
 
     async def sign_up(self, role: str) -> None:
         self.username = f"{role[:4]}-{secrets.token_hex(6)}"
-        await self._check(await self.http.post(
-            "/api/users",
+        await self._check(await self._request(
+            "POST", "/api/users",
             json={"username": self.username, "password": PASSWORD, "role": role,
                   "display_name": f"Load {role} {self.username[-4:]}"},
         ), 201)
-        await self._check(await self.http.post(
-            "/api/session", json={"username": self.username, "password": PASSWORD}
+        await self._check(await self._request(
+            "POST", "/api/session", json={"username": self.username, "password": PASSWORD}
         ), 200)
 
     async def create_interview(self, questions: int) -> str:
-        body = await self._check(await self.http.post(
-            "/api/interviews",
+        body = await self._check(await self._request(
+            "POST", "/api/interviews",
             json={"kind": "technical", "role_title": "Backend engineer", "difficulty": "mid",
                   "questions": questions},
         ), 201)
         return str(body["id"])
 
     async def grant(self, interview_id: str, username: str) -> None:
-        await self._check(await self.http.post(
-            f"/api/interviews/{interview_id}/observers", json={"username": username}
+        await self._check(await self._request(
+            "POST", f"/api/interviews/{interview_id}/observers", json={"username": username}
         ), 200, 201)
 
     async def ws_url(self, interview_id: str, role: str) -> str:
-        body = await self._check(await self.http.post(
-            f"/api/interviews/{interview_id}/tickets", json={"role": role}
+        body = await self._check(await self._request(
+            "POST", f"/api/interviews/{interview_id}/tickets", json={"role": role}
         ), 201)
         url = str(body["url"])
         if url.startswith("/"):
@@ -115,8 +131,9 @@ class Api:
         collected: list[dict[str, Any]] = []
         after = 0
         while True:
-            response = await self.http.get(
-                f"/api/interviews/{interview_id}/events", params={"after": after, "limit": 5000},
+            response = await self._request(
+                "GET", f"/api/interviews/{interview_id}/events",
+                params={"after": after, "limit": 5000},
                 headers={"Accept": "application/msgpack"},
             )
             if response.status_code != 200:
@@ -251,6 +268,9 @@ class Candidate(Member):
         self._seg = 0
         self._audio = os.urandom(profile.audio_bytes)
         self._flushing = False
+        # Latencies count for messages sent from this time (perf_counter) on.
+        self.measure_from = 0.0
+        self.started = asyncio.Event()
 
     def hello(self) -> dict[str, Any]:
         return {**super().hello(), "stream": self.stream}
@@ -275,7 +295,7 @@ class Candidate(Member):
         for seq in range(self.acked + 1, upto + 1):
             self.outbox.pop(seq, None)
             sent = self.sent_at.get(seq)
-            if sent is not None:
+            if sent is not None and sent >= self.measure_from:
                 self.ack_ms.append((now - sent) * 1000)
         self.acked = upto
 
@@ -287,6 +307,8 @@ class Candidate(Member):
         if frame.get("t") == "phase":
             self.phase = str(frame["d"].get("phase"))
             self.phase_since = time.monotonic()
+            if self.phase != "lobby":
+                self.started.set()
             if self.phase == "finished":
                 self.finished = True
 
@@ -363,12 +385,17 @@ class Candidate(Member):
         loop = asyncio.get_running_loop()
         start = loop.time()
         end = start + duration_s
-        # (period, next due, action); transcript alternates interim, interim, final.
+        # (period, next due, action); transcript alternates interim, interim, final. Each
+        # candidate's clock starts at a random point of each period, as real browsers do:
+        # candidates that all send in the same millisecond measure a burst, not a load.
+        periods = (
+            (self.profile.face_batch / self.profile.face_fps, "face"),
+            (1 / self.profile.transcript_per_s, "transcript"),
+            (1 / self.profile.audio_per_s, "audio"),
+            (0.25, "state"),
+        )
         schedule: list[list[Any]] = [
-            [self.profile.face_batch / self.profile.face_fps, start, "face"],
-            [1 / self.profile.transcript_per_s, start + 0.05, "transcript"],
-            [1 / self.profile.audio_per_s, start + 0.1, "audio"],
-            [0.25, start, "state"],
+            [period, start + random.random() * period, kind] for period, kind in periods
         ]
         part = 0
         while True:
@@ -418,7 +445,7 @@ class Observer(Member):
             self.out_of_order += 1
         self.seen.add(src)
         sent = self.candidate.sent_at.get(src)
-        if sent is not None:
+        if sent is not None and sent >= self.candidate.measure_from:
             self.latency_ms.append((time.perf_counter() - sent) * 1000)
 
 
@@ -431,19 +458,46 @@ class Session:
     interview_id: str
     candidate: Candidate
     observers: list[Observer] = field(default_factory=list)
+    owns_instructor: bool = True
 
     @classmethod
-    async def create(cls, base_url: str, profile: Profile, observers: int) -> Session:
-        candidate_api, instructor_api = Api(base_url), Api(base_url)
-        await candidate_api.sign_up("candidate")
-        await instructor_api.sign_up("instructor")
-        interview_id = await candidate_api.create_interview(profile.questions)
-        await candidate_api.grant(interview_id, instructor_api.username)
+    async def create(cls, base_url: str, profile: Profile, observers: int,
+                     instructor: Api | None = None) -> Session:
+        """A new candidate account and interview; the observers sign in as ``instructor``
+        (one instructor watching many interviews) or, if None, as a new instructor account."""
+        for attempt in range(3):
+            try:
+                return await cls._create(base_url, profile, observers, instructor)
+            except httpx.TransportError:
+                # A connection dropped under a request (a busy server): start over with
+                # fresh accounts; the half-made ones are harmless.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    async def _create(cls, base_url: str, profile: Profile, observers: int,
+                      instructor: Api | None) -> Session:
+        candidate_api = Api(base_url)
+        owns_instructor = instructor is None
+        try:
+            await candidate_api.sign_up("candidate")
+            if instructor is None:
+                instructor = Api(base_url)
+                await instructor.sign_up("instructor")
+            interview_id = await candidate_api.create_interview(profile.questions)
+            await candidate_api.grant(interview_id, instructor.username)
+        except BaseException:
+            await candidate_api.close()
+            if owns_instructor and instructor is not None:
+                await instructor.close()
+            raise
         candidate = Candidate(candidate_api, interview_id, profile)
-        session = cls(candidate_api, instructor_api, interview_id, candidate)
+        session = cls(candidate_api, instructor, interview_id, candidate,
+                      owns_instructor=owns_instructor)
         for _ in range(observers):
             # Each observer is a connection of its own (the same instructor may open several).
-            session.observers.append(Observer(instructor_api, interview_id, candidate))
+            session.observers.append(Observer(instructor, interview_id, candidate))
         return session
 
     async def connect(self) -> None:
@@ -451,9 +505,16 @@ class Session:
             await observer.start()
         await self.candidate.start()
 
+    async def begin(self, timeout_s: float = 120) -> None:
+        """Start the interview and wait for its first question: planning an interview is a
+        one-off cost that belongs to setting up, not to the measured window."""
+        await self.candidate.send("state", {"action": "start"})
+        await asyncio.wait_for(self.candidate.started.wait(), timeout_s)
+
     async def close(self) -> None:
         await self.candidate.close()
         for observer in self.observers:
             await observer.close()
         await self.candidate_api.close()
-        await self.instructor_api.close()
+        if self.owns_instructor:
+            await self.instructor_api.close()

@@ -36,3 +36,14 @@ def process_cpu_s(pid: int) -> float | None:
 def own_cpu_s() -> float:
     times = os.times()
     return times.user + times.system
+
+
+def run_queue_wait_s(pid: int | None = None) -> float | None:
+    """Seconds the process's main thread (the event loop) has spent runnable but waiting
+    for a CPU (Linux ``schedstat``), or None. A large share means a crowded machine: the
+    latencies then measure the machine, not the program."""
+    try:
+        with open(f"/proc/{pid if pid is not None else 'self'}/schedstat") as stat:
+            return int(stat.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None

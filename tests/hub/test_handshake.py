@@ -214,3 +214,16 @@ async def test_a_frame_that_cannot_be_stored_closes_with_1011(api: Api, database
     await peer.send(Transcript(seg=1, text="cannot be stored", final=True, src="typed"))
     assert await peer.close_code() == 1011
     assert peer.acked == 1 and 2 in peer.outbox
+
+
+async def test_permessage_deflate_is_declined_when_a_client_offers_it(api: Api) -> None:
+    """Browsers always offer compression; the server answers without it (off by default)."""
+    await api.sign_up()
+    interview = await api.interview(questions=2)
+    url = await api.ws_url(interview, "candidate")
+    async with connect(url, compression="deflate") as ws:
+        assert "permessage-deflate" in (ws.request.headers.get("Sec-WebSocket-Extensions") or "")
+        assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+        await ws.send(encode(Hello(role="candidate", last_seq=0, stream=str(uuid.uuid4()))))
+        welcome = decode_server_frame(await asyncio.wait_for(ws.recv(), 15))
+        assert isinstance(welcome.message, Welcome)
