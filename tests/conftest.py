@@ -5,6 +5,7 @@ import secrets
 from typing import Any, AsyncIterator
 
 import pytest
+from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as Client
 
 from db.migrate import upgrade_async
@@ -34,13 +35,18 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         recordings_dir=root / "recordings",
         login_max_failures_per_account=5,
         login_max_failures_per_address=20,
+        # The per-user quotas have their own tests; elsewhere they would only couple tests
+        # that happen to share an account.
+        interviews_per_hour=100_000,
+        tickets_per_minute=100_000,
     )
 
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[EngineApp]:
     app = create_app(settings)
-    async with app.test_app():
+    # Start-up opens the database and the hub; on a loaded machine that can take a while.
+    async with TestApp(app, startup_timeout=60, shutdown_timeout=60):
         yield app
 
 

@@ -61,6 +61,13 @@ class Closing(Exception):
         self.error = error
 
 
+def _rate_limited(reason: str) -> Closing:
+    """Abuse ends the connection: the client keeps its unacknowledged frames and may
+    reconnect later, so nothing it sent is lost."""
+    error = Error(code=ErrorCode.RATE_LIMITED, message=f"{reason} per second", fatal=True)
+    return Closing(CloseCode.RATE_LIMITED, reason, error)
+
+
 class Connection:
     def __init__(
         self,
@@ -94,8 +101,11 @@ class Connection:
         self._welcome_frame = b""
         self._handler: asyncio.Task[Any] | None = None
         self._writer: asyncio.Task[None] | None = None
-        # The burst is generous: a client resending its outbox after an outage sends one.
+        # The bursts are generous: a client resending its outbox after an outage sends one.
         self._rate = TokenBucket(rate=hub.settings.ws_messages_per_s, burst=hub.settings.ws_burst)
+        self._byte_rate = TokenBucket(
+            rate=hub.settings.ws_bytes_per_s, burst=hub.settings.ws_bytes_burst
+        )
 
     # ----- the handler task -------------------------------------------------
 
@@ -295,8 +305,9 @@ class Connection:
 
     async def _receive(self, frame: str | bytes) -> None:
         if not self._rate.take():
-            error = Error(code=ErrorCode.RATE_LIMITED, message="too many messages", fatal=True)
-            raise Closing(CloseCode.RATE_LIMITED, "too many messages", error)
+            raise _rate_limited("too many messages")
+        if not self._byte_rate.take(len(frame)):
+            raise _rate_limited("too many bytes")
         try:
             envelope = decode_client_frame(frame, self.limits)
         except ProtocolError as error:
