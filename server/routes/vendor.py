@@ -16,10 +16,9 @@ PACKAGES = {
     # binaries of the TensorFlow.js backend it runs on (same version as the one it bundles).
     "human": "@vladmandic/human",
     "tfjs-wasm": "@tensorflow/tfjs-backend-wasm/dist",
-    # Charts in the observer view: the ES module build of Chart.js and the one package it
-    # imports by bare name (mapped by the page's import map).
+    # Charts in the observer view and the replay: Chart.js's self-contained UMD build (its ES
+    # module build needs an import map, an inline script the Content-Security-Policy forbids).
     "chartjs": "chart.js/dist",
-    "kurkle-color": "@kurkle/color/dist",
 }
 _FONTAWESOME_PARTS = ("css/", "webfonts/")
 _HUMAN_PARTS = ("dist/", "models/")
@@ -38,7 +37,7 @@ async def vendor_file(package: str, filename: str) -> Response:
         abort(404)
     if package == "tfjs-wasm" and not filename.endswith(".wasm"):
         abort(404)
-    if package in ("chartjs", "kurkle-color") and not filename.endswith(".js"):
+    if package == "chartjs" and not filename.endswith(".js"):
         abort(404)
     response = await send_from_directory(NODE_MODULES / folder, filename)
     response.cache_control.public = True
