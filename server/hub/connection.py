@@ -117,8 +117,7 @@ class Connection:
             hello = await self._hello()
             await self._join(hello)
             while True:
-                frame = await self.websocket.receive()
-                await self._receive(frame)
+                await self._receive(await self._next_frame())
         except Closing as closing:
             await self._close_socket(closing)
         except asyncio.CancelledError:
@@ -174,11 +173,17 @@ class Connection:
     def superseded(self) -> None:
         self.close_soon(CloseCode.SUPERSEDED, "another connection took over as candidate")
 
+    async def _next_frame(self) -> str | bytes:
+        # Quart hands an empty binary frame over as None (b"" is falsy where it picks bytes
+        # or text); it is an empty frame all the same, and gets bad_frame like any other.
+        frame = await self.websocket.receive()
+        return b"" if frame is None else frame
+
     # ----- handshake ---------------------------------------------------------
 
     async def _hello(self) -> Hello:
         try:
-            frame = await asyncio.wait_for(self.websocket.receive(), HELLO_TIMEOUT_S)
+            frame = await asyncio.wait_for(self._next_frame(), HELLO_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise Closing(CloseCode.NO_HELLO, "no hello within 10 s") from None
         try:
