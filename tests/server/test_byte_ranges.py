@@ -87,7 +87,7 @@ spec = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=3 * settings.default.max_examples, deadline=None, database=None)
 @given(st.lists(spec, max_size=20), st.integers(0, 1100))
 def test_any_header_gives_merged_ranges_inside_the_file(specs: list[str], size: int) -> None:
     header = "bytes=" + ",".join(specs)
