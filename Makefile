@@ -38,7 +38,11 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(VENV)/.installed web/node_modules/.installed
+# The code pad's editor (CodeMirror) is bundled from the npm packages into one ES module.
+web/node_modules/.bundles/codemirror.js: web/bundles/codemirror.js web/node_modules/.installed
+	cd web && npm run build --silent
+
+install: $(VENV)/.installed web/node_modules/.installed web/node_modules/.bundles/codemirror.js
 
 # Browser tests drive the distribution's Chromium; Playwright never downloads a browser here.
 # espeak-ng speaks the answer that the fake microphone plays.

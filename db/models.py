@@ -96,6 +96,15 @@ class Interview(Base):
     score: Mapped[float | None] = mapped_column(Float)
     # The interviewer's plan: [{text, topic, key_points}] for each main question.
     plan: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
+    # Tailoring: the pasted job description and the text extracted from the uploaded résumé.
+    job_description: Mapped[str | None] = mapped_column(Text)
+    resume_text: Mapped[str | None] = mapped_column(Text)
+    # The stored résumé: a name the server chose under the uploads folder, never user input;
+    # the name it was uploaded as is kept for display only.
+    resume_file: Mapped[str | None] = mapped_column(String(200))
+    resume_kind: Mapped[str | None] = mapped_column(String(8))
+    resume_name: Mapped[str | None] = mapped_column(String(200))
+    resume_bytes: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -150,6 +159,9 @@ class Answer(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     skipped: Mapped[bool] = mapped_column(default=False)
+    # The code pad's content when the answer ended, for a coding question.
+    code: Mapped[str | None] = mapped_column(Text)
+    code_lang: Mapped[str | None] = mapped_column(String(16))
 
 
 class Analysis(Base):
@@ -170,6 +182,35 @@ class Analysis(Base):
     source: Mapped[str] = mapped_column(String(16), default="local")
     created_seq: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
+class AnswerMetrics(Base):
+    """The delivery of one answer as the live coach measured it, written with its analysis.
+
+    Reports and dashboards read these small rows instead of the event log. ``pace`` holds
+    ``[ts, wpm]`` samples and ``pause_marks`` ``[ts, seconds]`` of each long pause, with
+    ``ts`` the server event time (ms since the epoch).
+    """
+
+    __tablename__ = "answer_metrics"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    interview_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    words: Mapped[int] = mapped_column(Integer)
+    fillers: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    fillers_per_100: Mapped[float] = mapped_column(Float)
+    wpm: Mapped[float | None] = mapped_column(Float)
+    longest_pause_s: Mapped[float | None] = mapped_column(Float)
+    eye_contact_share: Mapped[float | None] = mapped_column(Float)
+    face_missing_s: Mapped[float | None] = mapped_column(Float)
+    pauses: Mapped[int] = mapped_column(Integer)
+    pace: Mapped[list[list[float]]] = mapped_column(JSONB, default=list)
+    pause_marks: Mapped[list[list[float]]] = mapped_column(JSONB, default=list)
 
 
 class Event(Base):

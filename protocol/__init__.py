@@ -5,6 +5,7 @@ Pure: the standard library and msgpack only, no I/O. See ``README.md`` in this p
 
 from .client_messages import Audio, Face, FaceFrame, Hello, NoteRequest, Ping, State, Transcript
 from .close_codes import CloseCode
+from .code import Code, CodeLanguage, RelayedCode
 from .codec import decode_client_frame, decode_server_frame, encode, encode_envelope
 from .enums import (
     FeedbackKind,
@@ -73,6 +74,8 @@ __all__ = [
     "ClientDataMessage",
     "ClientMessage",
     "CloseCode",
+    "Code",
+    "CodeLanguage",
     "Envelope",
     "Error",
     "ErrorCode",
@@ -104,6 +107,7 @@ __all__ = [
     "QuestionScore",
     "RelayableMessage",
     "RelayedAudio",
+    "RelayedCode",
     "RelayedFace",
     "RelayedMessage",
     "RelayedState",

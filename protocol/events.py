@@ -86,6 +86,8 @@ class Question:
     kind: QuestionKind
     text: str
     parent_qid: str | None = None
+    # Extension: a coding question, answered with the code pad as well as aloud.
+    coding: bool = False
 
     def __post_init__(self) -> None:
         check_str(self.qid, "qid", non_empty=True)
@@ -93,6 +95,7 @@ class Question:
         set_field(self, "kind", coerce_enum(QuestionKind, self.kind, "kind"))
         check_str(self.text, "text", non_empty=True)
         check_optional_str(self.parent_qid, "parent_qid", non_empty=True)
+        check_bool(self.coding, "coding")
 
     def to_payload(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -103,6 +106,8 @@ class Question:
         }
         if self.parent_qid is not None:
             d["parent_qid"] = self.parent_qid
+        if self.coding:
+            d["coding"] = True
         return d
 
     @classmethod
@@ -114,6 +119,7 @@ class Question:
             kind=required(d, "kind"),
             text=limit_chars(required(d, "text"), "text", limits.max_text_chars),
             parent_qid=limit_chars(optional(d, "parent_qid"), "parent_qid", limits.max_id_chars),
+            coding=False if optional(d, "coding") is None else d["coding"],
         )
 
 

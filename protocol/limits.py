@@ -13,6 +13,8 @@ class Limits:
     max_note_chars: int = 2000
     max_face_frames: int = 30
     max_audio_bytes: int = 128 * 1024
+    # The code pad's snapshot (an extension: the specification predates it), in UTF-8 bytes.
+    max_code_bytes: int = 64 * 1024
     # Caps for fields the specification leaves open, so no single string or list can take
     # a whole frame. String lengths count Unicode code points.
     max_id_chars: int = 128  # stream, interview id, qid, fid, user

@@ -6,22 +6,25 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypeAlias
 
+from .code import Code, RelayedCode
 from .client_messages import Audio, Face, Hello, NoteRequest, Ping, State, Transcript
 from .events import Analysis, Feedback, NoteEvent, Phase, Question, Report
 from .relayed import RelayedAudio, RelayedFace, RelayedMessage, RelayedState, RelayedTranscript
 from .server_control import Ack, Error, Pong, Presence, QuestionDelta, Welcome
 
-ClientDataMessage: TypeAlias = State | Transcript | Face | Audio | NoteRequest
+ClientDataMessage: TypeAlias = State | Transcript | Face | Audio | NoteRequest | Code
 ClientControlMessage: TypeAlias = Hello | Ping
 ClientMessage: TypeAlias = ClientDataMessage | ClientControlMessage
 ServerControlMessage: TypeAlias = Welcome | Ack | QuestionDelta | Presence | Pong | Error
 LoggedEvent: TypeAlias = (
-    Phase | Question | Feedback | Analysis | Report | NoteEvent | RelayedMessage
+    Phase | Question | Feedback | Analysis | Report | NoteEvent | RelayedMessage | RelayedCode
 )
 ServerMessage: TypeAlias = ServerControlMessage | LoggedEvent
 Message: TypeAlias = ClientMessage | ServerMessage
 
-_CLIENT_DATA: tuple[type[ClientDataMessage], ...] = (State, Transcript, Face, Audio, NoteRequest)
+_CLIENT_DATA: tuple[type[ClientDataMessage], ...] = (
+    State, Transcript, Face, Audio, NoteRequest, Code
+)
 _CLIENT_CONTROL: tuple[type[ClientControlMessage], ...] = (Hello, Ping)
 _SERVER_CONTROL: tuple[type[ServerControlMessage], ...] = (
     Welcome,
@@ -42,6 +45,7 @@ _LOGGED: tuple[type[LoggedEvent], ...] = (
     RelayedFace,
     RelayedAudio,
     RelayedState,
+    RelayedCode,
 )
 
 # Wire type → class, for each direction. "note" and the candidate's data types name a

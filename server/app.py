@@ -18,10 +18,21 @@ from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
-from server.routes import api_accounts, api_events, api_interviews, health, pages, vendor
+from server.routes import (
+    api_accounts,
+    api_events,
+    api_interviews,
+    api_reports,
+    api_resume,
+    health,
+    pages,
+    report_pages,
+    vendor,
+)
 from server.routes.vendor import NODE_MODULES
 from server.security_headers import install_security_headers
 from server.settings import PROJECT_ROOT, Settings, load_settings
+from server.uploads import UploadStore
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +65,25 @@ def create_app(settings: Settings | None = None) -> EngineApp:
 
     @app.context_processor
     async def inject_account() -> dict[str, object]:
-        return {"account": await current_account()}
+        return {"account": await current_account(),
+                "resume_max_kib": settings.resume_max_bytes // 1024}
 
-    for module in (health, api_accounts, api_interviews, api_events, live, pages, vendor):
+    for module in (
+        health, api_accounts, api_interviews, api_resume, api_events, api_reports, live, pages,
+        report_pages, vendor,
+    ):
         app.register_blueprint(module.blueprint)
 
     @app.while_serving
     async def lifespan() -> AsyncIterator[None]:
         if not NODE_MODULES.exists():
             log.warning("web/node_modules is missing: run `make install` for styles and scripts")
+        elif not (NODE_MODULES / ".bundles" / "codemirror.js").exists():
+            log.warning("the code pad's editor is not built: run `make install` (npm run build)")
         settings.recordings_dir.mkdir(parents=True, exist_ok=True)
         app.db = await Database.open(settings)
         app.recordings = RecordingStore(settings.recordings_dir)
+        app.uploads = UploadStore(settings.uploads_dir)
         interviewers = interviewer_factory(settings)
         app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers, app.recordings)
         await app.hub.start()

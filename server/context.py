@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from server.hub.hub import Hub
     from server.hub.recordings import RecordingStore
     from server.settings import Settings
+    from server.uploads import UploadStore
 
 
 class EngineApp(Quart):
@@ -20,6 +21,7 @@ class EngineApp(Quart):
     db: "Database"
     hub: "Hub"
     recordings: "RecordingStore"
+    uploads: "UploadStore"
 
 
 def app() -> EngineApp:

@@ -15,6 +15,7 @@ from db.queries.users import get_user_by_username
 from server import context
 from server.errors import ApiError, not_found
 from server.quotas import interview_quota, spend
+from server.resume_uploads import job_summary, resume_summary
 from server.validation import NewInterview
 
 
@@ -44,6 +45,7 @@ async def start_interview(session: AsyncSession, owner: User, form: NewInterview
         role_title=form.role_title,
         difficulty=form.difficulty,
         questions_total=form.questions,
+        job_description=form.job_description or None,
     )
 
 
@@ -88,6 +90,12 @@ def interview_summary(interview: Interview, owner: User | None = None) -> dict[s
     return summary
 
 
+def tailoring_fields(interview: Interview) -> dict[str, Any]:
+    """The job description, its key requirements and the résumé (for one interview's
+    document, not for lists)."""
+    return {**job_summary(interview), "resume": resume_summary(interview)}
+
+
 def _question(question: Question) -> dict[str, Any]:
     return {
         "qid": str(question.id),
@@ -109,6 +117,8 @@ def _answer(answer: Answer) -> dict[str, Any]:
         "ended_seq": answer.ended_seq,
         "started_at": _iso(answer.started_at),
         "ended_at": _iso(answer.ended_at),
+        "code": answer.code,
+        "code_lang": answer.code_lang,
     }
 
 
@@ -127,6 +137,7 @@ def _analysis(analysis: Analysis) -> dict[str, Any]:
 
 def interview_document(detail: InterviewDetail) -> dict[str, Any]:
     document = interview_summary(detail.interview, detail.owner)
+    document.update(tailoring_fields(detail.interview))
     document["questions"] = [_question(question) for question in detail.questions]
     document["answers"] = [_answer(answer) for answer in detail.answers]
     document["analyses"] = [_analysis(analysis) for analysis in detail.analyses]

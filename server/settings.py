@@ -33,6 +33,9 @@ class Settings:
     gemini_timeout_s: float = 8.0
     gemini_token_budget: int = 60_000
     recordings_dir: Path = PROJECT_ROOT / "recordings"
+    # Uploaded files (résumés), one folder per interview.
+    uploads_dir: Path = PROJECT_ROOT / ".data" / "uploads"
+    resume_max_bytes: int = 2 * 1024 * 1024
     allowed_origins: tuple[str, ...] = ()
     max_frame_bytes: int = 256 * 1024
     cookie_secure: bool = False
@@ -133,6 +136,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("GEMINI_TOKEN_BUDGET", "60000"), "GEMINI_TOKEN_BUDGET", 1000
         ),
         recordings_dir=Path(env.get("RECORDINGS_DIR") or PROJECT_ROOT / "recordings").resolve(),
+        uploads_dir=Path(env.get("UPLOADS_DIR") or data_dir / "uploads").resolve(),
+        resume_max_bytes=_int(
+            env.get("RESUME_MAX_BYTES", str(2 * 1024 * 1024)), "RESUME_MAX_BYTES", 1024
+        ),
         allowed_origins=origins,
         max_frame_bytes=_int(env.get("MAX_FRAME_BYTES", str(256 * 1024)), "MAX_FRAME_BYTES", 1024),
         cookie_secure=_bool(

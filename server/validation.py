@@ -18,6 +18,7 @@ Role = Literal["candidate", "instructor"]
 Kind = Literal["technical", "behavioral", "mixed"]
 Difficulty = Literal["junior", "mid", "senior"]
 TicketRole = Literal["candidate", "observer"]
+MAX_JOB_DESCRIPTION_CHARS = 20_000
 
 
 class Invalid(ValueError):
@@ -46,6 +47,7 @@ class NewInterview:
     role_title: str
     difficulty: Difficulty
     questions: int
+    job_description: str = ""
 
 
 def normalize_username(value: Any) -> str:
@@ -124,11 +126,40 @@ def new_interview(data: Mapping[str, Any]) -> NewInterview:
     questions = _int(data.get("questions"))
     if questions is None or not 1 <= questions <= 20:
         problems["questions"] = "a whole number from 1 to 20"
+    job_description = _multiline(data.get("job_description"))
+    if job_description is None:
+        problems["job_description"] = "text, if given"
+    elif len(job_description) > MAX_JOB_DESCRIPTION_CHARS:
+        problems["job_description"] = (
+            f"at most {MAX_JOB_DESCRIPTION_CHARS:,} characters (this one has "
+            f"{len(job_description):,})"
+        )
     if problems:
         raise Invalid(problems)
     return NewInterview(
-        cast(Kind, kind), cast(str, role_title), cast(Difficulty, difficulty), cast(int, questions)
+        cast(Kind, kind), cast(str, role_title), cast(Difficulty, difficulty), cast(int, questions),
+        cast(str, job_description),
     )
+
+
+def _multiline(value: Any) -> str | None:
+    """Free text that keeps its lines: control and format characters out, spaces collapsed
+    within lines, at most one blank line in a row; "" when absent."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return None
+    lines: list[str] = []
+    for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        kept = "".join(
+            " " if ch == "\t" else ch
+            for ch in line
+            if ch == "\t" or unicodedata.category(ch) not in ("Cc", "Cf")
+        )
+        kept = " ".join(kept.split())
+        if kept or (lines and lines[-1]):
+            lines.append(kept)
+    return "\n".join(lines).strip()
 
 
 def ticket_role(data: Mapping[str, Any]) -> TicketRole:

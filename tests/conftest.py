@@ -41,6 +41,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         data_dir=root / "data",
         secret_key=secrets.token_urlsafe(32),
         recordings_dir=root / "recordings",
+        uploads_dir=root / "uploads",
         login_max_failures_per_account=5,
         login_max_failures_per_address=20,
         # The per-user quotas have their own tests; elsewhere they would only couple tests
@@ -52,9 +53,15 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[EngineApp]:
+    from server.interviewer.bank import load_bank
+
+    # Compiling the bank's keyword patterns takes seconds on a busy machine: done (and
+    # cached) before start-up, whose test timeout is a few seconds.
+    load_bank()
     app = create_app(settings)
-    # Start-up opens the database and the hub; on a loaded machine that can take a while.
-    async with TestApp(app, startup_timeout=60, shutdown_timeout=60):
+    # Start-up migrates and starts the hub: under a loaded machine it takes longer than
+    # Quart's default 6 s, which is no fault of the code under test.
+    async with TestApp(app, startup_timeout=120, shutdown_timeout=120):
         yield app
 
 

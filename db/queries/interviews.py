@@ -28,8 +28,10 @@ async def create_interview(
     role_title: str,
     difficulty: str,
     questions_total: int,
+    job_description: str | None = None,
 ) -> Interview:
     interview = Interview(
+        job_description=job_description,
         owner_id=owner_id,
         kind=kind,
         role_title=role_title,

@@ -24,6 +24,7 @@ from protocol.client_messages import (
     State,
     Transcript,
 )
+from protocol.code import Code, CodeLanguage
 from protocol.codec import encode
 from protocol.enums import (
     FeedbackKind,
@@ -40,6 +41,7 @@ from protocol.errors import ErrorCode
 from protocol.events import Analysis, Feedback, NoteEvent, Phase, Question, QuestionScore, Report
 from protocol.messages import Message
 from protocol.relayed import relay
+from protocol.code import RelayedCode
 from protocol.server_control import (
     Ack,
     Error,
@@ -75,6 +77,11 @@ _TRANSCRIPT = Transcript(
     src=TranscriptSource.SPEECH,
 )
 _FACE = Face(frames=(_FULL_FRAME, FaceFrame(t=1567, present=False)))
+_CODE = Code(
+    text="def pairs(xs):\n    return [(a, b) for a in xs for b in xs]  # O(n²)\n",
+    lang=CodeLanguage.PYTHON,
+    qid="q2",
+)
 
 
 def client_valid() -> list[tuple[str, Message, int | None]]:
@@ -96,6 +103,8 @@ def client_valid() -> list[tuple[str, Message, int | None]]:
         ("face", _FACE, 7),
         ("audio", _AUDIO, 8),
         ("note", NoteRequest(text="Ask about testing.", to=NoteTarget.CANDIDATE), 1),
+        ("code", _CODE, 9),
+        ("code empty, without qid", Code(text="", lang=CodeLanguage.JAVASCRIPT), 10),
         ("ping", Ping(), None),
     ]
 
@@ -206,6 +215,12 @@ def server_valid() -> list[tuple[str, Message, int | None]]:
         ("relayed transcript", relay(_TRANSCRIPT, 5), 49),
         ("relayed face", relay(_FACE, 7), 50),
         ("relayed audio", relay(_AUDIO, 8), 51),
+        ("relayed code", RelayedCode(message=_CODE, src_seq=9), 52),
+        (
+            "coding question",
+            Question(qid="q3", idx=2, kind=QuestionKind.MAIN, text="Write pairs(xs).", coding=True),
+            53,
+        ),
     ]
 
 
@@ -309,6 +324,16 @@ def client_invalid() -> list[tuple[str, bytes, str]]:
         (
             "note too long",
             _pack({"t": "note", "seq": 1, "d": {"text": "n" * 2001, "to": "candidate"}}),
+            "bad_payload",
+        ),
+        (
+            "code too long",
+            _pack({"t": "code", "seq": 1, "d": {"text": "x" * (64 * 1024 + 1), "lang": "python"}}),
+            "bad_payload",
+        ),
+        (
+            "code in an unknown language",
+            _pack({"t": "code", "seq": 1, "d": {"text": "print(1)", "lang": "cobol"}}),
             "bad_payload",
         ),
         (

@@ -17,6 +17,7 @@ from protocol.enums import InterviewPhase, QuestionKind, StateAction
 from .state import (
     AnalysisState,
     AnswerState,
+    CodeSnapshot,
     InterviewState,
     QuestionScoreState,
     QuestionState,
@@ -139,12 +140,15 @@ def _close_answer(state: InterviewState, seq: int, ts: int, *, skipped: bool) ->
     answer = state.open_answer
     if answer is None:
         return state
+    code = state.code(answer.qid)
     closed = replace(
         answer,
         transcript=join_segments(state.segments),
         skipped=skipped,
         ended_seq=seq,
         ended_ts=ts,
+        code=code.text if code is not None else "",
+        code_lang=code.lang if code is not None else "",
     )
     return replace(state, answers=(*state.answers[:-1], closed), segments=())
 
@@ -163,6 +167,23 @@ def _transcript(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) 
         return state
     segments[seg] = Segment(seg, text, final)
     return replace(state, segments=tuple(segments[k] for k in sorted(segments)))
+
+
+def _code(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> InterviewState:
+    """A code snapshot counts for its question (the current one when it names none) until
+    that question's answer ends; later snapshots change nothing."""
+    qid = d.get("qid") or state.current_qid
+    text, lang = d.get("text"), d.get("lang")
+    if not _is_id(qid) or not isinstance(text, str) or not isinstance(lang, str):
+        return state
+    answer = state.answer(qid)
+    if state.question(qid) is None or (answer is not None and not answer.is_open):
+        return state
+    snapshot = CodeSnapshot(qid, text, lang, seq)
+    kept = tuple(s for s in state.codes if s.qid != qid)
+    if len(kept) == len(state.codes):
+        return replace(state, codes=(*state.codes, snapshot))
+    return replace(state, codes=tuple(snapshot if s.qid == qid else s for s in state.codes))
 
 
 def _analysis(state: InterviewState, seq: int, ts: int, d: Mapping[str, Any]) -> InterviewState:
@@ -216,6 +237,7 @@ _HANDLERS: dict[str, Handler] = {
     "question": _question,
     "state": _action,
     "transcript": _transcript,
+    "code": _code,
     "analysis": _analysis,
     "report": _report,
 }

@@ -28,6 +28,9 @@ class AnswerState:
     ended_seq: int | None
     started_ts: int
     ended_ts: int | None
+    # The code pad's snapshot when the answer ended ("" when none was sent).
+    code: str = ""
+    code_lang: str = ""
 
     @property
     def is_open(self) -> bool:
@@ -70,6 +73,16 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class CodeSnapshot:
+    """The latest ``code`` the candidate sent for a question."""
+
+    qid: str
+    text: str
+    lang: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class InterviewState:
     phase: InterviewPhase = InterviewPhase.LOBBY
     paused: bool = False
@@ -86,6 +99,8 @@ class InterviewState:
     segments: tuple[Segment, ...] = ()
     # The candidate asked to finish; the report and the finished phase are on their way.
     finishing: bool = False
+    # The latest code snapshot of each question that has one, in the order first written.
+    codes: tuple[CodeSnapshot, ...] = ()
 
     @property
     def open_answer(self) -> AnswerState | None:
@@ -108,6 +123,12 @@ class InterviewState:
         for answer in self.answers:
             if answer.qid == qid:
                 return answer
+        return None
+
+    def code(self, qid: str) -> CodeSnapshot | None:
+        for snapshot in self.codes:
+            if snapshot.qid == qid:
+                return snapshot
         return None
 
     def analysis(self, qid: str) -> AnalysisState | None:

@@ -12,7 +12,7 @@ import msgpack
 from db.models import Event
 
 # Candidate frames that are logged and relayed to observers with ``src_seq``.
-CANDIDATE_KINDS = frozenset({"state", "transcript", "face", "audio"})
+CANDIDATE_KINDS = frozenset({"state", "transcript", "face", "audio", "code"})
 # Logged events the candidate receives (the rest go to observers only).
 TO_CANDIDATE = frozenset({"phase", "question", "feedback", "analysis", "report"})
 

@@ -42,7 +42,8 @@ from server.hub.events import StoredEvent
 from server.hub.tasks import cancel_and_wait
 from server.hub.room import Room
 from server.interviewer import AnswerAnalysis, Interviewer, InterviewSpec, PlannedQuestion
-from server.interviewer.base import SKIPPED
+from server.interviewer.base import SKIPPED, CodeAnswer
+from server.interviewer import tailoring
 from server.interviewer.fallback import Restart
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,10 @@ class InterviewFlow:
             role_title=interview.role_title,
             difficulty=interview.difficulty,  # type: ignore[arg-type]
             questions_total=interview.questions_total,
+            job_description=interview.job_description or "",
+            resume=interview.resume_text or "",
         )
+        self.requirements = tailoring.requirements(self.spec.job_description)
         self.plan = [_planned(item) for item in interview.plan or []]
         self.interviewer = make_interviewer(self._switched)
         self.state = InterviewState()
@@ -199,6 +203,8 @@ class InterviewFlow:
         d: dict[str, Any] = {"qid": qid, "idx": idx, "kind": kind.value, "text": asked_text}
         if parent_qid is not None:
             d["parent_qid"] = parent_qid
+        if question.coding:
+            d["coding"] = True
         self.asked[qid] = question
         await self._emit("question", d, rows)
         await self._phase(InterviewPhase.ASKING, qid=qid, idx=idx)
@@ -240,7 +246,7 @@ class InterviewFlow:
                 pg, interview_id, qid=answer.qid, transcript=answer.transcript,
                 skipped=answer.skipped, started_seq=answer.started_seq,
                 ended_seq=answer.ended_seq, started_ts=answer.started_ts,
-                ended_ts=answer.ended_ts,
+                ended_ts=answer.ended_ts, code=answer.code, code_lang=answer.code_lang,
             )
 
         return rows
@@ -258,8 +264,15 @@ class InterviewFlow:
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
         metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
+        code = None
+        if answer is not None and not skipped and answer.code.strip():
+            code = CodeAnswer(answer.code, answer.code_lang)
+        timeline = self.coaching.timeline_for(qid)
         try:
-            result = await self.interviewer.analyze(question, text, metrics)
+            if code is not None:
+                result = await self.interviewer.analyze(question, text, metrics, code=code)
+            else:
+                result = await self.interviewer.analyze(question, text, metrics)
         except Exception:
             log.exception("interview %s: analysis failed; logging an empty one", self.interview_id)
             result = AnswerAnalysis(0.0, "The analysis could not be produced.", (), (), {}, False)
@@ -274,6 +287,13 @@ class InterviewFlow:
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
             await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
+            # The answer's delivery, for reports and dashboards (no log reading per page view).
+            if not skipped and metrics:
+                await flow_rows.save_answer_metrics(
+                    pg, interview_id, qid=qid, metrics=metrics,
+                    pace=[list(point) for point in timeline.pace],
+                    pauses=[list(pause) for pause in timeline.pauses],
+                )
 
         await self._emit("analysis", d, rows)
 
@@ -312,10 +332,13 @@ class InterviewFlow:
                 dict(analysis.rubric), answered,
             )))
         report = await self.interviewer.report(self.spec, results)
+        metrics: dict[str, Any] = {name: float(value) for name, value in report.metrics.items()}
+        if self.requirements:
+            metrics.update(requirement_metrics(self.requirements, state))
         d = {
             "score": round(float(report.score), 2), "summary": report.summary,
             "per_question": [{"qid": a.qid, "score": a.score} for a in state.analyses],
-            "metrics": {name: float(value) for name, value in report.metrics.items()},
+            "metrics": metrics,
         }
         interview_id = self.interview_id
 
@@ -354,8 +377,36 @@ def _planned(item: Mapping[str, Any]) -> PlannedQuestion:
     return PlannedQuestion(
         text=str(item.get("text", "")), topic=str(item.get("topic", "")),
         key_points=tuple(str(p) for p in item.get("key_points", ())),
+        coding=item.get("coding") is True,
+        edge_cases=tuple(str(c) for c in item.get("edge_cases", ())),
     )
 
 
 def _plan_item(question: PlannedQuestion) -> dict[str, Any]:
-    return {"text": question.text, "topic": question.topic, "key_points": list(question.key_points)}
+    item: dict[str, Any] = {
+        "text": question.text, "topic": question.topic, "key_points": list(question.key_points),
+    }
+    if question.coding:
+        item["coding"] = True
+        item["edge_cases"] = list(question.edge_cases)
+    return item
+
+
+def requirement_metrics(
+    reqs: Sequence[tailoring.Requirement], state: InterviewState
+) -> dict[str, Any]:
+    """How well the answers (transcript and code) covered the job's key requirements."""
+    evidence = []
+    for answer in state.answers:
+        analysis = state.analysis(answer.qid)
+        if answer.skipped or analysis is None:
+            continue
+        text = f"{answer.transcript}\n{answer.code}"
+        evidence.append(tailoring.AnswerEvidence(answer.qid, text, analysis.score))
+    rows = tailoring.coverage(reqs, evidence)
+    return {
+        "requirements": [
+            {"name": r.name, "status": r.status, "qids": list(r.qids)} for r in rows
+        ],
+        "requirements_coverage": tailoring.coverage_share(rows),
+    }

@@ -14,7 +14,10 @@ interviews). Each question has:
   see :class:`~server.interviewer.text.Keyword` for how words match ("measur" finds
   "measuring", "data" does not find "database");
 - ``follow_ups``: ``{"missing": <a key point>, "text"}``, asked when that point is the
-  heaviest one an answer missed.
+  heaviest one an answer missed;
+- ``coding`` (optional, technical questions): answered in the code pad as well as aloud,
+  with ``edge_cases``: ``{"case", "patterns", "keywords"}``, the inputs a good solution
+  handles (see :class:`~server.interviewer.code_review.EdgeCase`).
 
 ``roles.json`` maps words in a role title to the areas to prefer for that role.
 """
@@ -31,6 +34,8 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 from .base import Difficulty, InterviewSpec, PlannedQuestion
+from . import tailoring
+from .code_review import EdgeCase
 from .diversity import Candidate, order, salt_fraction
 from .scoring import KeyPoint, Style
 from .text import Keyword, Lexicon, keywords, normalize
@@ -44,6 +49,13 @@ MAX_WEIGHT = 3
 PREFERRED_AREA = 0.5
 LEVEL_SPECIFIC = 0.1
 JITTER = 0.25
+# A plan with at least this many technical questions includes a coding question.
+MIN_SLOTS_FOR_CODING = 2
+# A question naming a skill the job description asks for is preferred by this much.
+SKILL_MATCH = 0.3
+# With a résumé, one planned question in this many asks about it (at least one).
+RESUME_SHARE = 4
+STORY_AREAS = frozenset({"behavioral", "situational"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class BankQuestion:
     key_points: tuple[KeyPoint, ...]
     # (key point, the follow-up that asks for it)
     follow_ups: tuple[tuple[str, str], ...]
+    coding: bool = False
+    edge_cases: tuple[EdgeCase, ...] = ()
 
     @property
     def kind(self) -> BankKind:
@@ -83,7 +97,8 @@ class BankQuestion:
         text = self.text_for(role_title)
         if variant > 1:
             text = f"{text} (variant {variant})"
-        return PlannedQuestion(text, self.topic, self.point_names)
+        return PlannedQuestion(text, self.topic, self.point_names, coding=self.coding,
+                               edge_cases=tuple(e.case for e in self.edge_cases))
 
 
 @dataclass(frozen=True)
@@ -189,7 +204,27 @@ def _question(item: Mapping[str, Any], style: Style, where: str) -> BankQuestion
         if not isinstance(asked, str) or not asked.strip() or ROLE in asked:
             raise ValueError(f"{where}: a follow-up needs text, asked without the role at hand")
         follow_ups.append((missing, asked))
-    return BankQuestion(style, topic, competency.strip(), levels, text, points, tuple(follow_ups))
+    coding = item.get("coding", False)
+    if not isinstance(coding, bool) or (coding and style != "technical"):
+        raise ValueError(f"{where}: coding must be true or false, and only on technical questions")
+    edge_cases = tuple(_edge_case(e, f"{where}.edge_cases") for e in item.get("edge_cases", ()))
+    if coding and not edge_cases:
+        raise ValueError(f"{where}: a coding question lists its edge cases")
+    return BankQuestion(style, topic, competency.strip(), levels, text, points, tuple(follow_ups),
+                        coding, edge_cases)
+
+
+def _edge_case(raw: Mapping[str, Any], where: str) -> EdgeCase:
+    case, patterns, words = raw.get("case"), raw.get("patterns", []), raw.get("keywords", [])
+    if not isinstance(case, str) or not case.strip():
+        raise ValueError(f"{where}: an edge case needs its case")
+    if not all(isinstance(x, str) for x in [*patterns, *words]) or not (patterns or words):
+        raise ValueError(f"{where}: {case!r} needs patterns or keywords (strings)")
+    try:
+        compiled = tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+    except re.error as error:
+        raise ValueError(f"{where}: {case!r} has a bad pattern: {error}") from None
+    return EdgeCase(case, compiled, keywords(words))
 
 
 def _key_point(raw: Mapping[str, Any], where: str) -> KeyPoint:
@@ -221,15 +256,72 @@ def plan(bank: Bank, spec: InterviewSpec, history: Sequence[str]) -> list[Planne
         ]
     else:
         kinds = [spec.kind] * spec.questions_total
-    drawn = {kind: _draw(bank, kind, kinds.count(kind), spec, history) for kind in set(kinds)}
-    return [drawn[kind].pop(0) for kind in kinds]
+    reqs = tailoring.requirements(spec.job_description) if spec.job_description.strip() else ()
+    drawn = {kind: _draw(bank, kind, kinds.count(kind), spec, history, reqs)
+             for kind in set(kinds)}
+    if kinds.count("technical") >= MIN_SLOTS_FOR_CODING:
+        drawn["technical"] = _with_coding(bank, drawn["technical"], spec, history)
+    if reqs:
+        areas = tailoring.preferred_areas(reqs)
+        drawn = {kind: [tailoring.phrased_for(q, reqs, areas) for q in questions]
+                 for kind, questions in drawn.items()}
+    planned = [drawn[kind].pop(0) for kind in kinds]
+    return _with_resume_questions(planned, spec, history)
+
+
+def _with_resume_questions(
+    planned: list[PlannedQuestion], spec: InterviewSpec, history: Sequence[str]
+) -> list[PlannedQuestion]:
+    """With a résumé, one question in four (at least one) asks about a concrete item of it,
+    in place of the last story questions, else the last technical ones (never the coding one)."""
+    if not spec.resume.strip():
+        return planned
+    seen = {normalize(text) for text in history}
+    items = [i for n, i in enumerate(tailoring.resume_items(spec.resume), 1)
+             if normalize(tailoring.resume_question(i, n).text) not in seen]
+    wanted = min(len(items), max(1, spec.questions_total // RESUME_SHARE))
+    stories = [i for i, q in enumerate(planned) if _is_story(q)]
+    others = [i for i, q in enumerate(planned) if not _is_story(q) and not q.coding]
+    slots = sorted((stories[::-1] + others[::-1])[:wanted])
+    out = list(planned)
+    for number, (slot, item) in enumerate(zip(slots, items), 1):
+        out[slot] = tailoring.resume_question(item, number)
+    return out
+
+
+def _is_story(question: PlannedQuestion) -> bool:
+    return question.topic.split("/", 1)[0] in STORY_AREAS or question.topic.startswith(
+        "behavioral/")
+
+
+def _with_coding(
+    bank: Bank, drawn: list[PlannedQuestion], spec: InterviewSpec, history: Sequence[str]
+) -> list[PlannedQuestion]:
+    """A technical plan of two or more questions has a coding question: when none was drawn,
+    the best-suited unseen one replaces the last question drawn."""
+    if any(q.coding for q in drawn):
+        return drawn
+    seen = {normalize(text) for text in history}
+    pool = [
+        q for q in bank.pool("technical", spec.difficulty)
+        if q.coding and normalize(q.text_for(spec.role_title)) not in seen
+    ]
+    if not pool:
+        return drawn
+    preferred = bank.preferred_areas(spec.role_title)
+    salt = f"coding|{normalize(spec.role_title)}|{spec.difficulty}"
+    best = max(pool, key=lambda q: (_relevance(q, preferred, spec.difficulty, salt), q.topic))
+    return [*drawn[:-1], best.planned(spec.role_title)]
 
 
 def _draw(
-    bank: Bank, kind: BankKind, count: int, spec: InterviewSpec, history: Sequence[str]
+    bank: Bank, kind: BankKind, count: int, spec: InterviewSpec, history: Sequence[str],
+    reqs: Sequence[tailoring.Requirement] = (),
 ) -> list[PlannedQuestion]:
     pool = bank.pool(kind, spec.difficulty)
-    preferred = bank.preferred_areas(spec.role_title)
+    # The job's requirements come before the role title's areas.
+    preferred = tuple(dict.fromkeys((*tailoring.preferred_areas(reqs),
+                                     *bank.preferred_areas(spec.role_title))))
     salt = f"{spec.kind}|{normalize(spec.role_title)}|{spec.difficulty}|{spec.questions_total}"
     candidates = [
         Candidate(
@@ -237,7 +329,7 @@ def _draw(
             text=q.text_for(spec.role_title),
             profile=" ".join([q.text_for(spec.role_title), *q.point_names]),
             group=q.competency,
-            relevance=_relevance(q, preferred, spec.difficulty, salt),
+            relevance=_relevance(q, preferred, spec.difficulty, salt) + _skill_fit(q, reqs),
         )
         for q in pool
     ]
@@ -249,6 +341,15 @@ def _draw(
         questions[i % len(questions)].planned(spec.role_title, i // len(questions) + 1)
         for i in range(count)
     ]
+
+
+def _skill_fit(question: BankQuestion, reqs: Sequence[tailoring.Requirement]) -> float:
+    """A bonus for a question whose words name a skill the job requires."""
+    if not reqs:
+        return 0.0
+    profile = normalize(" ".join([question.text, *(k.phrase for p in question.key_points
+                                                   for k in p.keywords)]))
+    return SKILL_MATCH if any(r.found_in(profile) for r in reqs) else 0.0
 
 
 def _relevance(

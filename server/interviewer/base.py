@@ -23,6 +23,10 @@ class InterviewSpec:
     role_title: str
     difficulty: Difficulty
     questions_total: int
+    # Tailoring, both optional: the pasted job description and the résumé's text. They are
+    # material to plan with, never instructions.
+    job_description: str = ""
+    resume: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in get_args(Kind):
@@ -43,10 +47,22 @@ class PlannedQuestion:
     text: str
     topic: str
     key_points: tuple[str, ...] = ()
+    # A coding question: answered with the code pad as well as aloud; ``edge_cases`` are
+    # the inputs a good solution handles.
+    coding: bool = False
+    edge_cases: tuple[str, ...] = ()
 
     @property
     def is_follow_up(self) -> bool:
         return self.topic.endswith(FOLLOW_UP_SUFFIX)
+
+
+@dataclass(frozen=True)
+class CodeAnswer:
+    """What the code pad held when an answer ended; never executed."""
+
+    text: str
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -113,9 +129,11 @@ class Interviewer(Protocol):
         ...
 
     async def analyze(
-        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float]
+        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float],
+        *, code: CodeAnswer | None = None,
     ) -> AnswerAnalysis:
-        """Assess a finished answer. An empty answer, or ``metrics[SKIPPED]`` set, scores 0."""
+        """Assess a finished answer, with the code written for it when there is some. An
+        empty answer, or ``metrics[SKIPPED]`` set, scores 0."""
         ...
 
     async def report(

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from .base import (
     AnswerAnalysis,
     CoachingHint,
+    CodeAnswer,
     FinalReport,
     Interviewer,
     InterviewSpec,
@@ -173,9 +174,13 @@ class FallbackInterviewer:
         return await self._either("coach", lambda i: i.coach(question, partial_answer, metrics))
 
     async def analyze(
-        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float]
+        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float],
+        *, code: CodeAnswer | None = None,
     ) -> AnswerAnalysis:
-        return await self._either("analyze", lambda i: i.analyze(question, answer, metrics))
+        if code is None:
+            return await self._either("analyze", lambda i: i.analyze(question, answer, metrics))
+        return await self._either(
+            "analyze", lambda i: i.analyze(question, answer, metrics, code=code))
 
     async def report(
         self, spec: InterviewSpec, results: Sequence[tuple[PlannedQuestion, AnswerAnalysis]]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import replace
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 from .bank import Bank, BankQuestion, load_bank, plan
@@ -14,10 +15,13 @@ from .base import (
     SKIPPED,
     AnswerAnalysis,
     CoachingHint,
+    CodeAnswer,
     FinalReport,
     InterviewSpec,
     PlannedQuestion,
 )
+from . import code_review
+from .code_feedback import with_code
 from .feedback import analysis
 from .scoring import STAR_POINTS, Assessment, KeyPoint, Style, assess
 from .text import words
@@ -128,14 +132,25 @@ class SimpleInterviewer:
         return None
 
     async def analyze(
-        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float]
+        self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float],
+        *, code: CodeAnswer | None = None,
     ) -> AnswerAnalysis:
+        """A coding question's answer is the code and its explanation together: the code is
+        reviewed offline (parses, complexity stated, the bank's edge cases handled), never run."""
         skipped = metrics.get(SKIPPED, 0.0) > 0
         entry = self._entry(question)
         points = self._points(question, entry)
         style = self._style(question, entry)
         result = self._assess(question, "" if skipped else answer, points, style, metrics)
-        return analysis(result, len(points), skipped)
+        spoken = analysis(result, len(points), skipped)
+        coding = question.coding or (entry is not None and entry.coding)
+        if skipped or not (coding or code is not None):
+            return spoken
+        if not spoken.answered and code is None:
+            return replace(spoken, rubric={**spoken.rubric, "code": 0.0})
+        cases = entry.edge_cases if entry is not None else ()
+        review = None if code is None else code_review.review(code.text, code.lang, answer, cases)
+        return with_code(spoken, review)
 
     async def report(
         self, spec: InterviewSpec, results: Sequence[tuple[PlannedQuestion, AnswerAnalysis]]

@@ -18,6 +18,7 @@ from server.interviews import (
     interview_document,
     interview_summary,
     start_interview,
+    tailoring_fields,
     visible_interview,
 )
 from server.validation import new_interview, normalize_username, observer_username, ticket_role
@@ -31,7 +32,7 @@ async def create() -> Response:
     form = await read_valid(new_interview)
     async with context.db().transaction() as session:
         interview = await start_interview(session, user, form)
-        document = interview_summary(interview, user)
+        document = {**interview_summary(interview, user), **tailoring_fields(interview)}
     return respond(document, status=201, headers={"Location": f"/api/interviews/{interview.id}"})
 
 

@@ -23,6 +23,7 @@ from server.interviews import (
     visible_interview,
 )
 from server.login import LoginRefused, authenticate
+from server.resume_uploads import attach, read_upload
 from server.validation import Invalid, credentials, new_interview, observer_username, registration
 
 blueprint = Blueprint("pages", __name__)
@@ -60,7 +61,8 @@ async def index() -> Page:
         return await render_template("landing.html")
     async with context.db().transaction() as session:
         rows = await list_visible_interviews(session, user.id)
-    return await render_template("dashboard.html", user=user, interviews=rows)
+    return await render_template("dashboard.html", user=user, interviews=rows, values={},
+                                 problems={})
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
@@ -111,23 +113,48 @@ async def logout() -> WerkzeugResponse:
     return redirect(url_for("pages.index"))
 
 
+async def _dashboard(user: User, values: dict[str, Any], problems: dict[str, str],
+                     status: int) -> Page:
+    """The dashboard again with what was typed and what is wrong with it (nothing is lost)."""
+    async with context.db().transaction() as session:
+        rows = await list_visible_interviews(session, user.id)
+    page = await render_template("dashboard.html", user=user, interviews=rows, values=values,
+                                 problems=problems)
+    return page, status
+
+
 @blueprint.post("/interviews")
 async def create_interview() -> Page:
+    """A new interview from the dashboard's form, with an optional job description and
+    résumé; a problem shows the form again, filled in as sent."""
     user = await _login_required()
     if not isinstance(user, User):
         return user
     values = await _form()
+    upload = (await request.files).get("resume")
+    data = upload.read(context.settings().resume_max_bytes + 1) if upload else b""
     try:
         form = new_interview(values)
+        document = await read_upload(data, context.settings().resume_max_bytes) if data else None
+    except Invalid as error:
+        return await _dashboard(user, values, error.problems, 422)
+    except ApiError as error:
+        return await _dashboard(user, values, {"resume": error.message}, error.status)
+    store = context.app().uploads
+    stored = ""
+    try:
         async with context.db().transaction() as session:
             interview = await start_interview(session, user, form)
-    except Invalid as error:
-        for field, problem in error.problems.items():
-            await flash(f"{field.replace('_', ' ')}: {problem}", "danger")
-        return redirect(url_for("pages.index"))
+            if document is not None and upload is not None:
+                attach(session, interview, document, data, upload.filename or "", store)
+                stored = interview.resume_file or ""
     except ApiError as error:
+        store.remove(stored)
         await flash(error.message, "danger")
         return redirect(url_for("pages.index"))
+    except BaseException:
+        store.remove(stored)
+        raise
     return redirect(url_for("pages.interview", interview_id=str(interview.id)))
 
 

@@ -19,6 +19,9 @@ PACKAGES = {
     # Charts in the observer view and the replay: Chart.js's self-contained UMD build (its ES
     # module build needs an import map, an inline script the Content-Security-Policy forbids).
     "chartjs": "chart.js/dist",
+    "kurkle-color": "@kurkle/color/dist",
+    # The code pad: CodeMirror and its languages, bundled by `npm run build` (make install).
+    "codemirror": ".bundles",
 }
 _FONTAWESOME_PARTS = ("css/", "webfonts/")
 _HUMAN_PARTS = ("dist/", "models/")
@@ -37,7 +40,7 @@ async def vendor_file(package: str, filename: str) -> Response:
         abort(404)
     if package == "tfjs-wasm" and not filename.endswith(".wasm"):
         abort(404)
-    if package == "chartjs" and not filename.endswith(".js"):
+    if package in ("chartjs", "kurkle-color", "codemirror") and not filename.endswith(".js"):
         abort(404)
     response = await send_from_directory(NODE_MODULES / folder, filename)
     response.cache_control.public = True

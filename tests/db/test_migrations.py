@@ -14,6 +14,7 @@ TABLES = {
     "users", "interviews", "interview_access", "questions", "answers", "analyses",
     "events", "recordings", "recording_chunks", "tickets", "login_failures", "refused_frames",
     "quota_uses",
+    "answer_metrics",
 }
 
 

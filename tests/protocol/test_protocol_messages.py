@@ -56,10 +56,10 @@ def test_close_codes() -> None:
 
 
 def test_type_sets() -> None:
-    assert DATA_MESSAGE_TYPES == {"state", "transcript", "face", "audio", "note"}
+    assert DATA_MESSAGE_TYPES == {"state", "transcript", "face", "audio", "note", "code"}
     assert LOGGED_EVENT_TYPES == {
         "phase", "question", "feedback", "analysis", "report", "note",
-        "transcript", "face", "audio", "state",
+        "transcript", "face", "audio", "state", "code",
     }  # fmt: skip
 
 

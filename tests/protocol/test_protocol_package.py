@@ -21,8 +21,9 @@ def test_every_message_type_is_documented() -> None:
     assert not missing, f"protocol/README.md lacks a heading for {sorted(missing)}"
 
 
-def test_note_is_documented_in_both_directions() -> None:
+def test_note_and_code_are_documented_in_both_directions() -> None:
     assert headings().count("note") == 2
+    assert headings().count("code") == 2
 
 
 def test_readme_documents_no_unknown_type() -> None:

@@ -103,3 +103,20 @@ def test_bytearray_and_memoryview_frames() -> None:
     frame = encode(Hello(role=Role.OBSERVER, last_seq=4))
     assert decode_client_frame(bytearray(frame)).message == Hello(role=Role.OBSERVER, last_seq=4)
     assert decode_client_frame(memoryview(frame)).message == Hello(role=Role.OBSERVER, last_seq=4)
+
+
+def test_code_snapshots_round_trip_and_are_limited_in_utf8_bytes() -> None:
+    from protocol import Code, CodeLanguage, DEFAULT_LIMITS, ErrorCode, ProtocolError, RelayedCode
+    from protocol import decode_client_frame, decode_server_frame, encode
+
+    code = Code(text="é" * (DEFAULT_LIMITS.max_code_bytes // 2), lang=CodeLanguage.PYTHON, qid="q")
+    assert decode_client_frame(encode(code, seq=1)).message == code
+    relayed = RelayedCode(message=code, src_seq=1)
+    assert decode_server_frame(encode(relayed, seq=5, ts=1)).message == relayed
+    too_long = Code(text=code.text + "é", lang=CodeLanguage.PYTHON)
+    try:
+        decode_client_frame(encode(too_long, seq=1))
+    except ProtocolError as error:
+        assert error.code is ErrorCode.BAD_PAYLOAD and "UTF-8" in error.message
+    else:
+        raise AssertionError("a snapshot over 64 KiB in UTF-8 was accepted")

@@ -309,3 +309,30 @@ function transcriptWith(key, value) {
     value,
   );
 }
+
+describe("code pad snapshots", () => {
+  test("a code snapshot round-trips, and observers get it with src_seq", () => {
+    const d = { text: "const sq = (x) => x * x;\n", lang: "javascript", qid: "q1" };
+    assert.deepEqual(decodeClientFrame(encode("code", d, { seq: 3 })).d, d);
+    const relayed = decodeServerFrame(encode("code", { ...d, src_seq: 3 }, { seq: 9, ts: 1 }));
+    assert.deepEqual(relayed.d, { ...d, src_seq: 3 });
+  });
+
+  test("the limit counts UTF-8 bytes, not characters", () => {
+    const max = DEFAULT_LIMITS.maxCodeBytes;
+    const fits = "é".repeat(max / 2);
+    assert.equal(decodeClientFrame(encode("code", { text: fits, lang: "python" }, { seq: 1 })).d.text, fits);
+    assert.throws(
+      () => decodeClientFrame(encode("code", { text: fits + "é", lang: "python" }, { seq: 1 })),
+      (error) => error instanceof ProtocolError && error.code === ErrorCode.BAD_PAYLOAD,
+    );
+    assert.throws(() => checkClientMessage("code", { text: "x", lang: "cobol" }));
+  });
+
+  test("a question says when it is a coding question", () => {
+    const d = { qid: "q", idx: 1, kind: "main", text: "Write it.", coding: true };
+    assert.deepEqual(decodeServerFrame(encode("question", d, { seq: 1, ts: 1 })).d, d);
+    const plain = decodeServerFrame(encode("question", { ...d, coding: false }, { seq: 1, ts: 1 })).d;
+    assert.equal(plain.coding, undefined);
+  });
+});

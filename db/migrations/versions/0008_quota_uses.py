@@ -1,7 +1,7 @@
 """count per-user uses of rate-limited actions (interviews created, tickets issued)
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

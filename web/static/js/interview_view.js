@@ -13,6 +13,10 @@
  * @module interview_view
  */
 
+import { showRequirements } from "./requirements_view.js";
+
+const LANGUAGE_NAMES = { python: "Python", javascript: "JavaScript" };
+
 const CHART_WINDOW_MS = 5 * 60_000;
 const CHART_REFRESH_MS = 500;
 const STREAM_MAX = 200;
@@ -156,6 +160,8 @@ export class InterviewView {
     textNode.classList.remove("streaming");
     $("question-kind").hidden = true;
     $("report-card").hidden = true;
+    $("code-card").hidden = true;
+    $("code-view").textContent = "";
     $("question-counter").textContent = "Not started";
     this.render();
   }
@@ -200,6 +206,9 @@ export class InterviewView {
         break;
       case "report":
         this.#showReport(d);
+        break;
+      case "code":
+        this.#showCode(d, at);
         break;
       default:
         break;
@@ -381,8 +390,24 @@ export class InterviewView {
   }
 
   /** @param {{score: number, summary: string, per_question: {qid: string, score: number}[]}} d */
+  /**
+   * The candidate's latest code pad snapshot.
+   * @param {{text: string, lang: string, qid?: string}} d
+   * @param {number} at
+   */
+  #showCode(d, at) {
+    const qid = d.qid ?? this.qid;
+    const question = qid ? this.questions.get(qid) : undefined;
+    $("code-card").hidden = false;
+    $("code-view").textContent = d.text;
+    const language = LANGUAGE_NAMES[/** @type {keyof typeof LANGUAGE_NAMES} */ (d.lang)] ?? d.lang;
+    const about = question ? ` · question ${question.idx}` : "";
+    $("code-meta").textContent = `${language}${about} · ${d.text.split("\n").length} lines · ${timeOfDay(at)}`;
+  }
+
   #showReport(d) {
     $("report-card").hidden = false;
+    showRequirements($("report-requirements-section"), $("report-requirements"), d.metrics);
     $("report-score").textContent = formatScore(d.score);
     $("report-summary").textContent = d.summary;
     const list = $("report-questions");

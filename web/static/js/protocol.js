@@ -70,6 +70,7 @@ export const CloseCode = Object.freeze({
  * @property {number} maxNoteChars
  * @property {number} maxFaceFrames
  * @property {number} maxAudioBytes
+ * @property {number} maxCodeBytes
  * @property {number} maxIdChars
  * @property {number} maxNameChars
  * @property {number} maxMimeChars
@@ -86,6 +87,7 @@ export const DEFAULT_LIMITS = Object.freeze({
   maxNoteChars: 2000,
   maxFaceFrames: 30,
   maxAudioBytes: 128 * 1024,
+  maxCodeBytes: 64 * 1024,
   maxIdChars: 128,
   maxNameChars: 200,
   maxMimeChars: 100,
@@ -136,13 +138,13 @@ export class ProtocolError extends Error {
 
 /** Client → server data messages: they carry the stream `seq` and are stored. */
 export const DATA_MESSAGE_TYPES = Object.freeze(
-  new Set(["state", "transcript", "face", "audio", "note"]),
+  new Set(["state", "transcript", "face", "audio", "note", "code"]),
 );
 /** Server → client logged events: they carry the event-log `seq` and `ts`. */
 export const LOGGED_EVENT_TYPES = Object.freeze(
   new Set([
     "phase", "question", "feedback", "analysis", "report", "note",
-    "transcript", "face", "audio", "state",
+    "transcript", "face", "audio", "state", "code",
   ]),
 );
 export const CLIENT_CONTROL_TYPES = Object.freeze(new Set(["hello", "ping"]));
@@ -540,11 +542,12 @@ const PHASES = ["lobby", "asking", "answering", "reviewing", "finished"];
 const INTERVIEW_KINDS = ["technical", "behavioral", "mixed"];
 const QUESTION_KINDS = ["main", "follow_up", "instructor"];
 const FEEDBACK_LEVELS = ["good", "info", "warn"];
+const CODE_LANGUAGES = ["python", "javascript"];
 const ERROR_CODES = Object.values(ErrorCode);
 
 export const Enums = Object.freeze({
   ROLES, STATE_ACTIONS, TRANSCRIPT_SOURCES, NOTE_TARGETS, PHASES, INTERVIEW_KINDS,
-  QUESTION_KINDS, FEEDBACK_LEVELS, ERROR_CODES,
+  QUESTION_KINDS, FEEDBACK_LEVELS, ERROR_CODES, CODE_LANGUAGES,
 });
 
 /**
@@ -642,6 +645,30 @@ const noteRequest = (d, limits) => ({
   to: oneOf(NOTE_TARGETS, required(d, "to"), "to"),
 });
 
+const utf8 = new TextEncoder();
+
+/**
+ * The code pad's text: at most `max` bytes in UTF-8 (a UTF-16 unit is at most 3 bytes, so
+ * only long texts are encoded to be measured).
+ * @param {unknown} value
+ * @param {number} max
+ */
+function codeText(value, max) {
+  const text = str(value, "text", { max: Infinity });
+  if (3 * text.length > max && utf8.encode(text).length > max) {
+    throw invalid(`text: longer than ${max} bytes in UTF-8`);
+  }
+  return text;
+}
+
+/** @type {Parser} */
+const code = (d, limits) =>
+  compact({
+    text: codeText(required(d, "text"), limits.maxCodeBytes),
+    lang: oneOf(CODE_LANGUAGES, required(d, "lang"), "lang"),
+    qid: optionalStr(field(d, "qid"), "qid", { max: limits.maxIdChars, nonEmpty: true }),
+  });
+
 /** @type {Parser} */
 const interviewSummary = (d, limits) => ({
   id: str(required(d, "id"), "interview.id", { max: limits.maxIdChars, nonEmpty: true }),
@@ -723,6 +750,8 @@ const question = (d, limits) =>
       max: limits.maxIdChars,
       nonEmpty: true,
     }),
+    coding:
+      field(d, "coding") !== undefined && bool(field(d, "coding"), "coding") ? true : undefined,
   });
 
 /** @type {Parser} */
@@ -816,6 +845,7 @@ const CLIENT_PARSERS = Object.freeze({
   face,
   audio,
   note: noteRequest,
+  code,
 });
 
 /** @type {Readonly<Record<string, Parser>>} */
@@ -836,6 +866,7 @@ const SERVER_PARSERS = Object.freeze({
   transcript: relayed(transcript),
   face: relayed(face),
   audio: relayed(audio),
+  code: relayed(code),
 });
 
 // ----- The codec ---------------------------------------------------------------------------

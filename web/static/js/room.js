@@ -19,6 +19,8 @@
  * @module room
  */
 
+import { RoomCodePad } from "./room_code.js";
+import { showRequirements } from "./requirements_view.js";
 import { DeviceCheck } from "./devices.js";
 import { clock, el, formatScore, scoreClass } from "./interview_view.js";
 import { FaceTracker } from "./face.js";
@@ -48,6 +50,10 @@ const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** @param {Element | null} target */
 function isTextField(target) {
+  // Focus inside a shadow root (the code pad's editor) shows as its host.
+  while (target instanceof HTMLElement && target.shadowRoot?.activeElement) {
+    target = target.shadowRoot.activeElement;
+  }
   if (!(target instanceof HTMLElement)) return false;
   if (target.isContentEditable) return true;
   return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
@@ -423,6 +429,7 @@ class Room {
     this.mediaStarted = false;
     /** Face metrics are sent from the first "Start answering" on (nothing before). */
     this.faceSending = false;
+    this.code = new RoomCodePad(this.interviewId, (d) => this.socket.send("code", d));
   }
 
   start() {
@@ -468,6 +475,7 @@ class Room {
         this.#onDelta(d);
         break;
       case "question":
+        this.code.onQuestion(d.qid, d.coding === true, seq);
         this.#onQuestion(d);
         if (live) this.#announce(d);
         break;
@@ -700,6 +708,8 @@ class Room {
     }
     await this.#stopCapture();
     this.pending = null;
+    // The code as it stands goes into the log before the action that ends the answer.
+    if (action !== "skip") this.code.flush();
     this.#act(action);
     if (action === "finish") this.audio.stop();
   }
@@ -922,6 +932,8 @@ class Room {
     $("question-card").hidden = !this.started || this.finished;
     $("controls").hidden = !this.started || this.finished;
     $("answer-card").hidden = !this.started || this.finished;
+    const answered = this.answer !== null && this.answer.qid === this.qid && this.answer.endedAt !== null;
+    this.code.show(this.finished ? null : this.qid, inQuestion && !this.paused && !answered);
 
     const set = (/** @type {string} */ id, /** @type {boolean} */ enabled) => {
       /** @type {HTMLButtonElement} */ ($(id)).disabled = !enabled;
@@ -1146,6 +1158,7 @@ class Room {
   #showReport(d) {
     this.finished = true;
     $("report-card").hidden = false;
+    showRequirements($("report-requirements-section"), $("report-requirements"), d.metrics);
     $("report-score").textContent = formatScore(d.score);
     $("report-summary").textContent = d.summary;
     const list = $("report-questions");

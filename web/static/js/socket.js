@@ -97,6 +97,7 @@ const SENDERS = Object.freeze({
   transcript: "candidate",
   face: "candidate",
   audio: "candidate",
+  code: "candidate",
   note: "observer",
 });
 
@@ -306,7 +307,7 @@ export class InterviewSocket extends EventTarget {
   }
 
   /**
-   * Queue a data message (`state`, `transcript`, `face`, `audio`, `note`) and send it as soon
+   * Queue a data message (`state`, `transcript`, `face`, `audio`, `code`, `note`) and send it as soon
    * as the connection is live. The payload is validated first.
    * @param {string} type
    * @param {Record<string, unknown>} d
