@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install run test migrate browser clean bench
+.PHONY: help install run test migrate browser clean bench fuzz
 
 help:
 	@echo "make run     install everything, start the server (embedded database) on http://127.0.0.1:$(PORT)"
 	@echo "make test    install everything, run the whole test suite"
 	@echo "make bench   install everything, run the benchmarks (table on the console, JSON in results/)"
+	@echo "make fuzz    fuzz the protocol decoders with atheris (FUZZ_RUNS inputs, default 100000)"
 	@echo "make migrate apply database migrations to DATABASE_URL (or the embedded database)"
 	@echo "make clean   remove the virtual environment, npm packages and local data"
 
@@ -71,3 +72,9 @@ clean:
 # default-profile load test; BENCH_* variables are described in bench/run.py.
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run
+
+# Coverage-guided fuzzing of the protocol decoders; the corpus grows in .data/fuzz/corpus.
+# HYPOTHESIS_PROFILE=long with `make test` is the long run of the property-based tests.
+FUZZ_RUNS ?= 100000
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m tests.fuzz.decode --runs $(FUZZ_RUNS)

@@ -310,3 +310,16 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
+class QuotaUse(Base):
+    """One use of a per-user quota (an interview created, a ticket issued), kept for as long
+    as the quota's window, so the limit holds across server processes."""
+
+    __tablename__ = "quota_uses"
+    __table_args__ = (Index("ix_quota_uses_action_subject_at", "action", "subject", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())

@@ -30,6 +30,7 @@ from server.routes import (
     vendor,
 )
 from server.routes.vendor import NODE_MODULES
+from server.security_headers import install_security_headers
 from server.settings import PROJECT_ROOT, Settings, load_settings
 from server.uploads import UploadStore
 
@@ -94,12 +95,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
             await app.db.close()
             app.recordings.close()
 
-    @app.after_request
-    async def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    install_security_headers(app, https=settings.cookie_secure)
 
     if settings.behind_proxy:
         app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=1)  # type: ignore[method-assign]

@@ -204,7 +204,9 @@ def _run(coroutine: Coroutine[Any, Any, int]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        load_settings()
+        # The load generator is a client: the server's settings (its secret key) are not its.
+        if args.command != "loadtest":
+            load_settings()
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE

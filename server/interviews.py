@@ -12,7 +12,9 @@ from db.models import Analysis, Answer, Interview, Question, User
 from db.queries.access import grant_access
 from db.queries.interviews import InterviewDetail, create_interview, get_visible_interview
 from db.queries.users import get_user_by_username
+from server import context
 from server.errors import ApiError, not_found
+from server.quotas import interview_quota, spend
 from server.resume_uploads import job_summary, resume_summary
 from server.validation import NewInterview
 
@@ -35,6 +37,7 @@ async def visible_interview(session: AsyncSession, raw_id: str, user: User) -> I
 async def start_interview(session: AsyncSession, owner: User, form: NewInterview) -> Interview:
     if owner.role != "candidate":
         raise ApiError(403, "forbidden", "only candidates create interviews")
+    await spend(session, interview_quota(context.settings()), owner)
     return await create_interview(
         session,
         owner_id=owner.id,

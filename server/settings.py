@@ -56,6 +56,10 @@ class Settings:
     event_buffer_bytes: int = 64 * 1024 * 1024
     # permessage-deflate on the websocket (see server/serving.py for why it is off).
     ws_compression: bool = False
+    ws_bytes_per_s: int = 1024 * 1024
+    ws_bytes_burst: int = 16 * 1024 * 1024
+    interviews_per_hour: int = 30
+    tickets_per_minute: int = 60
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
@@ -95,15 +99,15 @@ def _float(value: str, name: str, minimum: float = 0.0) -> float:
 
 
 def _secret_key(environment: Environment, env: Mapping[str, str], data_dir: Path) -> str:
+    """The key that signs session cookies. Only development makes one up (and keeps it in
+    ``DATA_DIR``); anywhere else a missing key is a configuration error, not a surprise."""
     key = env.get("SECRET_KEY", "").strip()
     if key:
         if environment == "production" and len(key) < 32:
             raise SettingsError("SECRET_KEY must be at least 32 characters in production")
         return key
-    if environment == "production":
-        raise SettingsError("SECRET_KEY is required in production (APP_ENV=production)")
-    if environment == "test":
-        return secrets.token_urlsafe(32)
+    if environment != "development":
+        raise SettingsError(f"SECRET_KEY is required outside development (APP_ENV={environment})")
     key_file = data_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
@@ -177,6 +181,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env.get("EVENT_BUFFER_BYTES", str(64 * 1024 * 1024)), "EVENT_BUFFER_BYTES", 1024
         ),
         ws_compression=_bool(env.get("WS_COMPRESSION", "0"), "WS_COMPRESSION"),
+        ws_bytes_per_s=_int(env.get("WS_BYTES_PER_S", str(1024 * 1024)), "WS_BYTES_PER_S", 1024),
+        # At least one frame of the largest size must fit in the burst.
+        ws_bytes_burst=_int(
+            env.get("WS_BYTES_BURST", str(16 * 1024 * 1024)), "WS_BYTES_BURST", 256 * 1024
+        ),
+        interviews_per_hour=_int(env.get("INTERVIEWS_PER_HOUR", "30"), "INTERVIEWS_PER_HOUR", 1),
+        tickets_per_minute=_int(env.get("TICKETS_PER_MINUTE", "60"), "TICKETS_PER_MINUTE", 1),
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),

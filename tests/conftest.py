@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import secrets
 from typing import Any, AsyncIterator
 
+import hypothesis
 import pytest
 from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as Client
@@ -15,6 +17,12 @@ from server.settings import Settings
 from tests.database import scratch_database
 
 _names = itertools.count(1)
+
+# Property-based tests: `make test` runs the default profile; HYPOTHESIS_PROFILE=long runs
+# twenty times as many examples (tests that set their own count scale from this one).
+hypothesis.settings.register_profile("standard", max_examples=100)
+hypothesis.settings.register_profile("long", max_examples=2000)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "standard"))
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +44,10 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         uploads_dir=root / "uploads",
         login_max_failures_per_account=5,
         login_max_failures_per_address=20,
+        # The per-user quotas have their own tests; elsewhere they would only couple tests
+        # that happen to share an account.
+        interviews_per_hour=100_000,
+        tickets_per_minute=100_000,
     )
 
 

@@ -62,6 +62,13 @@ class Closing(Exception):
         self.error = error
 
 
+def _rate_limited(reason: str) -> Closing:
+    """Abuse ends the connection: the client keeps its unacknowledged frames and may
+    reconnect later, so nothing it sent is lost."""
+    error = Error(code=ErrorCode.RATE_LIMITED, message=f"{reason} per second", fatal=True)
+    return Closing(CloseCode.RATE_LIMITED, reason, error)
+
+
 class Connection:
     def __init__(
         self,
@@ -100,8 +107,11 @@ class Connection:
         self._welcome_frame = b""
         self._handler: asyncio.Task[Any] | None = None
         self._writer: asyncio.Task[None] | None = None
-        # The burst is generous: a client resending its outbox after an outage sends one.
+        # The bursts are generous: a client resending its outbox after an outage sends one.
         self._rate = TokenBucket(rate=hub.settings.ws_messages_per_s, burst=hub.settings.ws_burst)
+        self._byte_rate = TokenBucket(
+            rate=hub.settings.ws_bytes_per_s, burst=hub.settings.ws_bytes_burst
+        )
 
     # ----- the handler task -------------------------------------------------
 
@@ -113,8 +123,7 @@ class Connection:
             hello = await self._hello()
             await self._join(hello)
             while True:
-                frame = await self.websocket.receive()
-                await self._receive(frame)
+                await self._receive(await self._next_frame())
         except Closing as closing:
             await self._close_socket(closing)
         except asyncio.CancelledError:
@@ -183,11 +192,17 @@ class Connection:
     def superseded(self) -> None:
         self.close_soon(CloseCode.SUPERSEDED, "another connection took over as candidate")
 
+    async def _next_frame(self) -> str | bytes:
+        # Quart hands an empty binary frame over as None (b"" is falsy where it picks bytes
+        # or text); it is an empty frame all the same, and gets bad_frame like any other.
+        frame = await self.websocket.receive()
+        return b"" if frame is None else frame
+
     # ----- handshake ---------------------------------------------------------
 
     async def _hello(self) -> Hello:
         try:
-            frame = await asyncio.wait_for(self.websocket.receive(), HELLO_TIMEOUT_S)
+            frame = await asyncio.wait_for(self._next_frame(), HELLO_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise Closing(CloseCode.NO_HELLO, "no hello within 10 s") from None
         try:
@@ -317,8 +332,9 @@ class Connection:
 
     async def _receive(self, frame: str | bytes) -> None:
         if not self._rate.take():
-            error = Error(code=ErrorCode.RATE_LIMITED, message="too many messages", fatal=True)
-            raise Closing(CloseCode.RATE_LIMITED, "too many messages", error)
+            raise _rate_limited("too many messages")
+        if not self._byte_rate.take(len(frame)):
+            raise _rate_limited("too many bytes")
         try:
             envelope = decode_client_frame(frame, self.limits)
         except ProtocolError as error:

@@ -34,11 +34,15 @@ async def _authenticate(raw_id: str) -> tuple[User, Interview, str | None]:
     except ValueError:
         raise Closing(CloseCode.NOT_FOUND, "interview not found") from None
     ticket = websocket.args.get("ticket")
-    async with context.db().transaction() as session:
-        if ticket is not None:
+    redeemed = None
+    if ticket is not None:
+        # Its own transaction: a ticket is spent by any attempt, a refused one included.
+        async with context.db().transaction() as session:
             redeemed = await redeem_ticket(session, ticket, interview_id)
-            if redeemed is None:
-                raise Closing(CloseCode.NOT_AUTHENTICATED, "ticket invalid, used or expired")
+        if redeemed is None:
+            raise Closing(CloseCode.NOT_AUTHENTICATED, "ticket invalid, used or expired")
+    async with context.db().transaction() as session:
+        if redeemed is not None:
             user = await get_user(session, redeemed.user_id)
             ticket_role: str | None = redeemed.role
         else:

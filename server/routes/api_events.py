@@ -6,16 +6,17 @@ import asyncio
 import base64
 import os
 import re
+import secrets
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 from quart import Blueprint, Response, request
-from werkzeug.http import parse_range_header
 
 from db.queries.events import events_after
 from db.queries.recordings import recordings_of
 from server import context
 from server.accounts import require_account
+from server.byte_ranges import ByteRange, Unsatisfiable, select_ranges
 from server.errors import ApiError
 from server.http import respond, wants_msgpack
 from server.hub.events import from_row
@@ -79,37 +80,70 @@ async def recording(interview_id: str) -> Response:
     chosen = next(
         (r for r in recordings if wanted is None or r.stream == wanted), None
     )
-    if chosen is None or chosen.size_bytes == 0:
+    if chosen is None:
         raise ApiError(404, "not_found", "no recording for this interview")
+    # The file is found by the name the server gave it, never by anything in the request.
     path = context.app().recordings.path(chosen.file_name)
     size = chosen.size_bytes
+    mime = chosen.mime.split(";")[0]
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-cache"}
-    start, end, status = 0, size, 200
-    header = request.headers.get("Range")
-    ranges = parse_range_header(header) if header else None
-    # A Range this server cannot use (another unit, several ranges, bad syntax) is ignored.
-    if ranges is not None and ranges.units == "bytes" and len(ranges.ranges) == 1:
-        start, stop = ranges.ranges[0]
-        if stop is None and start < 0:
-            # A suffix longer than the recording means all of it (RFC 9110, 14.1.2).
-            start = max(size + start, 0)
-        end = size if stop is None else min(stop, size)
-        if start >= end:
-            headers["Content-Range"] = f"bytes */{size}"
-            return Response(b"", status=416, headers=headers)
-        status = 206
-        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    headers["Content-Length"] = str(end - start)
-    body: Any = b"" if request.method == "HEAD" else _read(path, start, end)
-    response = Response(body, status=status, headers=headers, mimetype=chosen.mime.split(";")[0])
+    try:
+        ranges = select_ranges(request.headers.get("Range"), size)
+    except Unsatisfiable:
+        headers["Content-Range"] = f"bytes */{size}"
+        return Response(b"", status=416, headers=headers)
+    if ranges is None:
+        return _file_response(path, ByteRange(0, size) if size else None, 200, headers, mime)
+    if len(ranges) == 1:
+        headers["Content-Range"] = ranges[0].content_range(size)
+        return _file_response(path, ranges[0], 206, headers, mime)
+    return _multipart_response(path, ranges, size, headers, mime)
+
+
+def _file_response(
+    path: Path, byte_range: ByteRange | None, status: int, headers: dict[str, str], mime: str
+) -> Response:
+    """One piece of the file (``None``: the file is empty)."""
+    length = byte_range.length if byte_range is not None else 0
+    body: Any = b"" if request.method == "HEAD" or byte_range is None else _read(path, byte_range)
+    response = Response(body, status=status, headers=headers, mimetype=mime)
     # An empty HEAD body must not set Content-Length to 0: it is the length a GET would send.
-    response.content_length = end - start
+    response.content_length = length
     return response
 
 
-async def _read(path: Path, start: int, end: int) -> AsyncIterator[bytes]:
+def _multipart_response(
+    path: Path, ranges: list[ByteRange], size: int, headers: dict[str, str], mime: str
+) -> Response:
+    """Several disjoint ranges: one ``multipart/byteranges`` body (RFC 9110, 14.6)."""
+    boundary = secrets.token_hex(16)
+    heads = [
+        f"--{boundary}\r\nContent-Type: {mime}\r\nContent-Range: {r.content_range(size)}\r\n\r\n"
+        .encode() for r in ranges
+    ]
+    tail = f"--{boundary}--\r\n".encode()
+    length = sum(len(h) + r.length + 2 for h, r in zip(heads, ranges)) + len(tail)
+
+    async def parts() -> AsyncIterator[bytes]:
+        for head, byte_range in zip(heads, ranges):
+            yield head
+            async for chunk in _read(path, byte_range):
+                yield chunk
+            yield b"\r\n"
+        yield tail
+
+    body: Any = b"" if request.method == "HEAD" else parts()
+    response = Response(
+        body, status=206, headers=headers,
+        content_type=f"multipart/byteranges; boundary={boundary}",
+    )
+    response.content_length = length
+    return response
+
+
+async def _read(path: Path, byte_range: ByteRange) -> AsyncIterator[bytes]:
     with open(path, "rb") as file:
-        position = start
+        position, end = byte_range.start, byte_range.stop
         while position < end:
             size = min(READ_SIZE, end - position)
             chunk = await asyncio.to_thread(_pread, file.fileno(), size, position)

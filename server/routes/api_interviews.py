@@ -12,6 +12,7 @@ from server import context
 from server.accounts import require_account
 from server.errors import ApiError
 from server.http import read_valid, respond
+from server.quotas import spend, ticket_quota
 from server.interviews import (
     grant_observer,
     interview_document,
@@ -84,6 +85,7 @@ async def ticket(interview_id: str) -> Response:
         interview = await visible_interview(session, interview_id, user)
         if role == "candidate" and interview.owner_id != user.id:
             raise ApiError(403, "forbidden", "only the interview's candidate streams as candidate")
+        await spend(session, ticket_quota(context.settings()), user)
         token = await issue_ticket(
             session,
             user_id=user.id,

@@ -220,6 +220,9 @@ async def grant(interview_id: str) -> Page:
             found = await visible_interview(session, interview_id, user)
     except ApiError as error:
         return await render_template("error.html", message=error.message), error.status
+    if found.owner_id != user.id:
+        message = "Only the candidate who owns the interview grants access."
+        return await render_template("error.html", message=message), 403
     try:
         username = observer_username(values)
         async with context.db().transaction() as session:

@@ -16,8 +16,8 @@ PACKAGES = {
     # binaries of the TensorFlow.js backend it runs on (same version as the one it bundles).
     "human": "@vladmandic/human",
     "tfjs-wasm": "@tensorflow/tfjs-backend-wasm/dist",
-    # Charts in the observer view: the ES module build of Chart.js and the one package it
-    # imports by bare name (mapped by the page's import map).
+    # Charts in the observer view and the replay: Chart.js's self-contained UMD build (its ES
+    # module build needs an import map, an inline script the Content-Security-Policy forbids).
     "chartjs": "chart.js/dist",
     "kurkle-color": "@kurkle/color/dist",
     # The code pad: CodeMirror and its languages, bundled by `npm run build` (make install).

@@ -49,6 +49,7 @@ def server_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "DATABASE_URL": database_url,
         "DATA_DIR": str(root / "data"),
         "RECORDINGS_DIR": str(root / "recordings"),
+        "SECRET_KEY": "test-secret-key-for-browser-tests-0123456789",
     }
     with live_server(env, log=root / "server.log") as (url, _):
         yield url

@@ -22,7 +22,7 @@ from protocol import (
 from protocol.tools.make_vectors import TS, client_valid, server_valid
 
 FUZZ = settings(
-    max_examples=300,
+    max_examples=3 * settings.default.max_examples,  # 300, or 6000 with HYPOTHESIS_PROFILE=long
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],

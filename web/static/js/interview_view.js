@@ -615,8 +615,7 @@ export class InterviewView {
 
   async loadChart() {
     try {
-      const { Chart, registerables } = await import("/vendor/chartjs/chart.js");
-      Chart.register(...registerables);
+      const Chart = await loadChartJs();
       this.chart = this.#makeChart(Chart);
       this.chartDirty = true;
       this.refreshChart();
@@ -700,4 +699,22 @@ export class InterviewView {
     this.chart.update("none");
     canvas.dataset.rendered = String(this.chart.data.datasets[0].data.length + this.chart.data.datasets[1].data.length);
   }
+}
+
+/**
+ * Chart.js's self-contained build (every chart type registered), loaded once with a script
+ * element. Its ES module build imports a helper by bare name, which needs an inline import
+ * map, and the pages' Content-Security-Policy allows no inline scripts.
+ * @returns {Promise<any>}
+ */
+function loadChartJs() {
+  const loaded = /** @type {any} */ (window).Chart;
+  if (loaded) return Promise.resolve(loaded);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/vendor/chartjs/chart.umd.min.js";
+    script.onload = () => resolve(/** @type {any} */ (window).Chart);
+    script.onerror = () => reject(new Error("Chart.js did not load"));
+    document.head.append(script);
+  });
 }
