@@ -39,6 +39,7 @@ class Call:
     ok: tuple[int, ...] = (200,)
     json: Body | None = None
     form: Body | None = None  # an HTML form post; the actor's CSRF token is added
+    content: Callable[[World], bytes] | None = None  # a raw text/plain body
     params: Callable[[World], dict[str, str]] | None = None
     # What a user who may see the interview, but not do this, gets: "refused" (403, 4003)
     # or "hidden" (404, like a stranger).
@@ -74,6 +75,18 @@ async def _record(world: World) -> None:
     await world.ensure_recordings()
 
 
+RESUME = "Backend engineer. Led the migration of billing to Kafka.".encode()
+
+
+async def _attach_resumes(world: World) -> None:
+    for owner, interview_id in (("owner", world.a), ("other_candidate", world.b)):
+        response = await world.request(
+            world.actors[owner], "PUT", f"/api/interviews/{interview_id}/resume",  # type: ignore[index]
+            content=RESUME,
+        )
+        assert response.status_code == 201, await response.get_data(as_text=True)
+
+
 NEW_INTERVIEW = {"kind": "technical", "role_title": "Engineer", "difficulty": "mid", "questions": "2"}
 INTERVIEW_PAGE = r"^/interviews/[0-9a-f-]{36}$"
 
@@ -100,6 +113,13 @@ MATRIX: dict[str, Call] = {
         OWNER, 201, json=lambda w: {"role": "candidate"}),
     "GET /api/interviews/<interview_id>/events": call(VIEWERS),
     "GET /api/interviews/<interview_id>/recording": call(VIEWERS, prepare=_record),
+    "GET /api/interviews/<interview_id>/report": call(VIEWERS),
+    "PUT /api/interviews/<interview_id>/resume": call(OWNER, 201, content=lambda w: RESUME),
+    "POST /api/interviews/<interview_id>/resume": call(OWNER, 201, content=lambda w: RESUME),
+    "DELETE /api/interviews/<interview_id>/resume": call(OWNER, 204, prepare=_attach_resumes),
+    "GET /api/analytics": call(SIGNED_IN),
+    "GET /analytics": call(SIGNED_IN),
+    "GET /interviews/<interview_id>/report": call(VIEWERS),
     "WEBSOCKET /ws/interviews/<interview_id> candidate": call(OWNER, role="candidate"),
     "WEBSOCKET /ws/interviews/<interview_id> observer": call(VIEWERS, role="observer"),
     "GET /": call(ANYONE),
@@ -176,6 +196,7 @@ async def _outcome(world: World, key: str, entry: Call, actor: Actor, interview_
         actor, method, _path(rule, values),
         json=entry.json(world) if entry.json else None,
         form=entry.form(world) if entry.form else None,
+        content=entry.content(world) if entry.content else None,
     )
     status = response.status_code
     parts = urlsplit(response.headers.get("Location", ""))
@@ -204,6 +225,7 @@ async def _assert_like_a_missing_interview(
         actor, method, _path(rule, {**values, "interview_id": str(uuid.uuid4())}),
         json=entry.json(world) if entry.json else None,
         form=entry.form(world) if entry.form else None,
+        content=entry.content(world) if entry.content else None,
     )
     assert missing.status_code == 404
     assert await missing.get_data() == await response.get_data()

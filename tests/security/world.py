@@ -70,10 +70,13 @@ class World:
         return self.app.test_client(use_cookies=False)
 
     async def request(self, actor: Actor, method: str, path: str, *, json: Any = None,
-                      form: dict[str, str] | None = None) -> Any:
+                      form: dict[str, str] | None = None, content: bytes | None = None) -> Any:
         headers = dict(actor.cookie_header)
         kwargs: dict[str, Any] = {"headers": headers, "scope_base": address()}
-        if form is not None:
+        if content is not None:
+            headers["Content-Type"] = "text/plain; charset=utf-8"
+            kwargs["data"] = content
+        elif form is not None:
             kwargs["form"] = {**form, "csrf_token": actor.csrf}
         elif json is not None:
             kwargs["json"] = json
