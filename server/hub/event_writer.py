@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, pack
 from server.hub.recordings import Chunk, RecordingStore
+from server.observability.metrics import WRITER_BATCH, WRITER_COMMIT
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,10 @@ class EventWriter:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="event-writer")
 
+    def is_healthy(self) -> bool:
+        """False while the log cannot be written (what ``/readyz`` reports)."""
+        return self.healthy and (self._task is None or not self._task.done())
+
     async def stop(self) -> None:
         """Write what is queued, then stop."""
         if self._task is None:
@@ -151,7 +156,10 @@ class EventWriter:
         delay = 0.05
         while True:
             try:
+                started = time.perf_counter()
                 stored = await self._write(batch)
+                WRITER_COMMIT.observe(time.perf_counter() - started)
+                WRITER_BATCH.observe(len(batch))
                 break
             except Exception as error:
                 if is_connection_error(error):

@@ -16,7 +16,12 @@ async def healthz() -> Response:
 
 @blueprint.get("/readyz")
 async def readyz() -> Response:
-    """Ready for traffic: the database answers."""
-    if await context.db().is_reachable():
-        return respond({"status": "ready", "database": "ok"})
-    return respond({"status": "unavailable", "database": "unreachable"}, status=503)
+    """Ready for traffic: the database answers and the event writer can write."""
+    database = await context.db().is_reachable()
+    writer = context.app().hub.writer.is_healthy()
+    body = {
+        "status": "ready" if database and writer else "unavailable",
+        "database": "ok" if database else "unreachable",
+        "event_writer": "ok" if writer else "failing",
+    }
+    return respond(body, status=200 if database and writer else 503)
