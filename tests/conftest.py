@@ -5,6 +5,7 @@ import secrets
 from typing import Any, AsyncIterator
 
 import pytest
+from quart.testing import TestApp
 from quart.typing import TestClientProtocol as Client
 
 from db.migrate import upgrade_async
@@ -40,7 +41,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[EngineApp]:
     app = create_app(settings)
-    async with app.test_app():
+    # Start-up loads the question bank, which takes seconds on a loaded machine.
+    async with TestApp(app, startup_timeout=60, shutdown_timeout=60):
         yield app
 
 
