@@ -124,9 +124,8 @@ class Connection:
 
     async def _close_socket(self, closing: Closing) -> None:
         metrics.closed(closing.code)
-        log.info("closing socket %s: %s %s", self.id, closing.code, closing.reason,
-                 extra={"connection_id": self.id, "interview_id": str(self.interview.id),
-                        "user_id": self.user_id, "close_code": closing.code})
+        log.info("closing: %s %s", closing.code, closing.reason,
+                 extra={**self._context(), "close_code": closing.code})
         # Leave the room first: a client that does not read may never take the close frame.
         self._leave()
         if self._writer is not None:
@@ -156,12 +155,18 @@ class Connection:
         if room is None:
             return
         self.room = None
+        log.info("%s left", self.role, extra=self._context())
         if room.candidate is self:
             room.candidate = None
         elif self in room.observers:
             room.observers.discard(self)
             room.announce_presence()
         self.hub.release(room)
+
+    def _context(self) -> dict[str, str]:
+        """What log records about this connection carry (ids only, never content)."""
+        return {"connection_id": self.id, "interview_id": str(self.interview.id),
+                "user_id": self.user_id}
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close from outside the handler (superseded, too far behind, shutting down)."""
@@ -187,6 +192,7 @@ class Connection:
             raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
         if not isinstance(envelope.message, Hello):
             raise Closing(CloseCode.POLICY, "the first message must be hello")
+        metrics.FRAMES_IN["hello"].inc()
         return envelope.message
 
     async def _join(self, hello: Hello) -> None:
@@ -223,6 +229,8 @@ class Connection:
             room.observers.add(self)
         self._counted = metrics.CONNECTIONS[role]
         self._counted.inc()
+        log.info("%s joined at #%s (resuming after #%s)", role, room.head, hello.last_seq,
+                 extra=self._context())
         self._catch_up_from = hello.last_seq
         self._live_from = room.head + 1
         self._welcome_frame = encode(self._welcome(room.head))
@@ -307,9 +315,8 @@ class Connection:
                    fatal: bool = False, expected: int | None = None) -> None:
         error = Error(code=code, message=message, ref=ref, fatal=fatal, expected=expected)
         metrics.protocol_error(str(code))
-        log.info("protocol error %s on %s: %s", code, self.id, message,
-                 extra={"connection_id": self.id, "interview_id": str(self.interview.id),
-                        "user_id": self.user_id, "error_code": str(code)})
+        log.info("protocol error %s: %s", code, message,
+                 extra={**self._context(), "error_code": str(code)})
         self.send_control(encode(error))
 
     # ----- receiving ---------------------------------------------------------

@@ -103,8 +103,11 @@ def configure_logging(settings: Settings) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    # Chatty libraries stay at INFO even when the engine debugs: their DEBUG lines dump
-    # protocol traffic (frames, statements) that may carry what candidates said.
-    for name in ("asyncio", "hpack", "httpx", "httpcore", "websockets", "google_genai",
-                 "sqlalchemy", "asyncpg", "aiosqlite", "urllib3"):
-        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    # Libraries speak only of problems, even when the engine debugs: their INFO and DEBUG
+    # lines dump traffic (SQL statements, HTTP exchanges, frames) that may carry what
+    # candidates said.
+    for name in ("sqlalchemy", "asyncpg", "httpx", "httpcore", "httpcore2", "google_genai",
+                 "google", "websockets", "hpack", "urllib3"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger(__name__).debug("logging at %s in %s format", settings.log_level,
+                                      settings.log_format)
