@@ -155,7 +155,7 @@ async def _create_user(args: argparse.Namespace) -> int:
             user = await register(session, form)
     except ApiError as error:
         print(f"error: {error.message}", file=sys.stderr)
-        return EXIT_FAILED
+        return cli_data.EXIT_REFUSED if error.status == 409 else EXIT_FAILED
     finally:
         await database.close()
     print(f"created {user.role} {user.username}")
