@@ -98,6 +98,16 @@ def _days(value: str, name: str) -> int | None:
     return _int(value, name, 1)
 
 
+def _address(value: str, name: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name} must be host:port (e.g. 127.0.0.1:9100), not {value!r}")
+    return value
+
+
 def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
     chosen = value.strip().lower() if name == "LOG_FORMAT" else value.strip().upper()
     if chosen not in choices:
@@ -181,7 +191,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=_choice(env.get("LOG_LEVEL", "INFO"), "LOG_LEVEL",
                           ("DEBUG", "INFO", "WARNING", "ERROR")),
         metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
-        metrics_address=env.get("METRICS_ADDRESS", "").strip() or None,
+        metrics_address=_address(env.get("METRICS_ADDRESS", ""), "METRICS_ADDRESS"),
         recording_retention_days=_days(env.get("RECORDING_RETENTION_DAYS", ""),
                                        "RECORDING_RETENTION_DAYS"),
         face_retention_days=_days(env.get("FACE_RETENTION_DAYS", ""), "FACE_RETENTION_DAYS"),

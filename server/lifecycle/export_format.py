@@ -190,6 +190,7 @@ def _question(raw: Any, i: int) -> dict[str, Any]:
         "topic": _text(raw, "topic", where, 120, optional=True),
         "key_points": _strings(raw, "key_points", where),
         "asked_seq": _get(raw, "asked_seq", int, where, optional=True),
+        "created_at": _time(raw, "created_at", where),
     }
 
 

@@ -41,7 +41,7 @@ def _question(question: Question) -> dict[str, Any]:
         "qid": str(question.id), "parent_qid": str(question.parent_id) if question.parent_id else None,
         "idx": question.idx, "kind": question.kind, "text": question.text,
         "topic": question.topic, "key_points": list(question.key_points or []),
-        "asked_seq": question.asked_seq,
+        "asked_seq": question.asked_seq, "created_at": _iso(question.created_at),
     }
 
 

@@ -105,6 +105,11 @@ class _Records:
         raise BadExport(f"unexpected data after the end record ({type(extra).__name__})")
 
 
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields without an unknown creation time (the database then stamps it)."""
+    return {k: v for k, v in fields.items() if not (k == "created_at" and v is None)}
+
+
 def _parents_first(questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     placed: set[Any] = set()
     ordered: list[dict[str, Any]] = []
@@ -159,10 +164,10 @@ async def _write(
             )
             if claimed is None:
                 raise ImportConflict("the import was interrupted; try again")
-            session.add(Interview(owner_id=owner.id, **header.interview))
+            session.add(Interview(owner_id=owner.id, **_given(header.interview)))
             await session.flush()
             for question in _parents_first(header.questions):
-                session.add(Question(interview_id=interview_id, **question))
+                session.add(Question(interview_id=interview_id, **_given(question)))
                 await session.flush()
             session.add_all(Answer(interview_id=interview_id, **a) for a in header.answers)
             await session.flush()

@@ -13,6 +13,7 @@ from server.context import EngineApp
 from server.observability import metrics
 
 log = logging.getLogger("server.http")
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def _route() -> str:
@@ -36,7 +37,9 @@ def instrument_http(app: EngineApp) -> None:
         metrics.HTTP_RESPONSES.labels(route, f"{response.status_code // 100}xx").inc()
         account = g.get("_account")
         # The route template, never the query string (websocket tickets travel there).
-        log.info("%s %s %s", request.method, route, response.status_code, extra={
+        # Probes and scrapes come every few seconds: they are logged only when debugging.
+        level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
+        log.log(level, "%s %s %s", request.method, route, response.status_code, extra={
             "route": route, "method": request.method, "status": response.status_code,
             "duration_ms": round(seconds * 1000, 1),
             "user_id": str(account.id) if account is not None else None,

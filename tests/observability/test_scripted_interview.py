@@ -14,13 +14,15 @@ import httpx
 import pytest
 
 from protocol import Audio, Face, FaceFrame, Phase, State, Transcript
+from server.observability.metrics_listener import parse_address
 from tests.hub.conftest import server_env
 from tests.hub.peer import PASSWORD, Api, Peer
 from tests.hub.test_gemini_interview import gemini
 from tests.interviewer.fake_gemini import FakeGemini, Reply, Request, server_error
-from tests.live_server import live_server
+from tests.live_server import free_port, live_server
 
 TOKEN = "metrics-token-for-the-observability-test"
+METRICS_PORT = free_port()
 GEMINI_KEY = "gemini-key-for-the-observability-test"
 SPOKEN = ["periwinkle", "xylophonist", "quokkas", "marzipan"]
 ANSWER = f"I told the {SPOKEN[0]} team about the {SPOKEN[1]} and the {SPOKEN[2]} with {SPOKEN[3]}."
@@ -58,6 +60,7 @@ async def observed(database_url: str, tmp_path_factory: pytest.TempPathFactory) 
     async with FakeGemini() as fake:
         fake.default = failing_follow_ups
         env = {**server_env(database_url, root), "METRICS_TOKEN": TOKEN, "LOG_LEVEL": "DEBUG",
+               "METRICS_ADDRESS": f"127.0.0.1:{METRICS_PORT}",
                "LOG_FORMAT": "json", "GEMINI_API_KEY": GEMINI_KEY,
                "GEMINI_BASE_URL": fake.base_url, "GEMINI_TIMEOUT_S": "2"}
         with live_server(env, log=root / "server.log") as (url, _):
@@ -136,11 +139,23 @@ async def scripted_interview(url: str) -> None:
         await instructor.close()
 
 
-async def test_metrics_need_the_token(observed: Observed) -> None:
+async def test_metrics_need_the_token_or_the_private_address(observed: Observed) -> None:
     async with httpx.AsyncClient() as client:
         assert (await client.get(f"{observed.url}/metrics")).status_code == 401
         wrong = await client.get(f"{observed.url}/metrics", headers={"Authorization": "Bearer no"})
         assert wrong.status_code == 401
+        private = await client.get(f"http://127.0.0.1:{METRICS_PORT}/metrics")
+        assert private.status_code == 200
+        assert "interview_engine_ws_connections" in private.text
+
+
+def test_metrics_address_forms() -> None:
+    assert parse_address("127.0.0.1:9100") == ("127.0.0.1", 9100)
+    assert parse_address(":9100") == ("0.0.0.0", 9100)
+    assert parse_address("[::1]:9100") == ("::1", 9100)
+    for bad in ("9100x", "host:", "host:99999"):
+        with pytest.raises(ValueError):
+            parse_address(bad)
 
 
 async def test_metrics_appear_and_move_and_logs_keep_secrets(observed: Observed) -> None:

@@ -91,7 +91,7 @@ async def test_account_page_import_and_delete(app: EngineApp) -> None:
                   "id": interview_id, "kind": "behavioral", "role_title": "Imported",
                   "difficulty": "junior", "questions_total": 1, "status": "created",
                   "phase": "lobby", "question_idx": 0, "head": 0, "score": None, "plan": None,
-                  "created_at": "2026-01-01T00:00:00+00:00", "started_at": None,
+                  "created_at": None, "started_at": None,
                   "finished_at": None},
               "questions": [], "answers": [], "analyses": [], "recordings": []}
     body = msgpack.packb(header) + msgpack.packb({"record": "end", "events": 0})
