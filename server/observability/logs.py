@@ -106,8 +106,8 @@ def configure_logging(settings: Settings) -> None:
     # Libraries speak only of problems, even when the engine debugs: their INFO and DEBUG
     # lines dump traffic (SQL statements, HTTP exchanges, frames) that may carry what
     # candidates said.
-    for name in ("sqlalchemy", "alembic", "asyncpg", "httpx", "httpcore", "httpcore2", "google_genai",
-                 "google", "websockets", "hpack", "urllib3"):
+    for name in ("sqlalchemy", "alembic", "asyncpg", "httpx", "httpcore", "httpcore2",
+                 "google_genai", "google", "websockets", "hpack", "urllib3"):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     logging.getLogger(__name__).debug("logging at %s in %s format", settings.log_level,
                                       settings.log_format)
