@@ -84,7 +84,9 @@ async def export_interview(
     """The export file of ``interview`` as it stands now, in pieces of about a page of
     events. Events logged after the header was read are left out (the header's head
     bounds the file), so a running interview exports consistently."""
-    async with db.transaction() as session:
+    async with db.sessions() as session, session.begin():
+        # One snapshot: the head and the recordings' sizes must describe the same moment.
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         fresh = await session.get(Interview, interview.id)
         if fresh is None:
             raise LookupError("interview not found")

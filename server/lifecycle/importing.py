@@ -70,39 +70,45 @@ class _Records:
         self._max_bytes = max_bytes
         self._read = 0
         self._unpacker = unpacker()
-        self._done = False
 
-    async def next(self) -> Any:
+    async def _feed(self) -> bool:
+        """Feed the next piece of the stream; False at its end."""
+        try:
+            chunk = await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return False
+        self._read += len(chunk)
+        if self._read > self._max_bytes:
+            raise TooLarge(f"the file is larger than {self._max_bytes} bytes")
+        try:
+            self._unpacker.feed(chunk)
+        except Exception as error:  # msgpack's BufferFull: one record past the limit
+            raise BadExport(f"a record is too large ({error})") from None
+        return True
+
+    async def _next_or_none(self) -> tuple[bool, Any]:
         while True:
             try:
-                return next(self._unpacker)
+                return True, next(self._unpacker)
             except StopIteration:
                 pass
             except Exception as error:  # msgpack's errors share no useful base class
                 raise BadExport(f"the file is not valid MessagePack ({error})") from None
-            if self._done:
-                raise BadExport("the file ends early (no end record)")
-            try:
-                chunk = await self._chunks.__anext__()
-            except StopAsyncIteration:
-                self._done = True
-                continue
-            self._read += len(chunk)
-            if self._read > self._max_bytes:
-                raise TooLarge(f"the file is larger than {self._max_bytes} bytes")
-            try:
-                self._unpacker.feed(chunk)
-            except Exception as error:
-                raise BadExport(f"a record is too large ({error})") from None
+            if not await self._feed():
+                return False, None
+
+    async def next(self) -> Any:
+        found, record = await self._next_or_none()
+        if not found:
+            raise BadExport("the file ends early (no end record)")
+        return record
 
     async def expect_nothing_more(self) -> None:
-        try:
-            extra = await self.next()
-        except BadExport as error:
-            if "ends early" in str(error):
-                return
-            raise
-        raise BadExport(f"unexpected data after the end record ({type(extra).__name__})")
+        found, extra = await self._next_or_none()
+        if found:
+            raise BadExport(f"unexpected data after the end record ({type(extra).__name__})")
+        if self._unpacker.tell() != self._read:
+            raise BadExport("the file ends in the middle of a record")
 
 
 def _given(fields: dict[str, Any]) -> dict[str, Any]:
