@@ -172,6 +172,35 @@ class Analysis(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
 
 
+class AnswerMetrics(Base):
+    """The delivery of one answer as the live coach measured it, written with its analysis.
+
+    Reports and dashboards read these small rows instead of the event log. ``pace`` holds
+    ``[ts, wpm]`` samples and ``pause_marks`` ``[ts, seconds]`` of each long pause, with
+    ``ts`` the server event time (ms since the epoch).
+    """
+
+    __tablename__ = "answer_metrics"
+
+    question_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    interview_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    words: Mapped[int] = mapped_column(Integer)
+    fillers: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+    fillers_per_100: Mapped[float] = mapped_column(Float)
+    wpm: Mapped[float | None] = mapped_column(Float)
+    longest_pause_s: Mapped[float | None] = mapped_column(Float)
+    eye_contact_share: Mapped[float | None] = mapped_column(Float)
+    face_missing_s: Mapped[float | None] = mapped_column(Float)
+    pauses: Mapped[int] = mapped_column(Integer)
+    pace: Mapped[list[list[float]]] = mapped_column(JSONB, default=list)
+    pause_marks: Mapped[list[list[float]]] = mapped_column(JSONB, default=list)
+
+
 class Event(Base):
     """One entry of an interview's append-only event log.
 

@@ -27,9 +27,11 @@ from server.routes import (
     api_data,
     api_events,
     api_interviews,
+    api_reports,
     health,
     metrics,
     pages,
+    report_pages,
     vendor,
 )
 from server.routes.vendor import NODE_MODULES
@@ -71,8 +73,10 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     async def inject_account() -> dict[str, object]:
         return {"account": await current_account()}
 
-    for module in (health, metrics, api_accounts, api_interviews, api_data, api_events, live,
-                   pages, account_pages, vendor):
+    for module in (
+        health, metrics, api_accounts, api_interviews, api_data, api_events, api_reports, live,
+        pages, report_pages, account_pages, vendor,
+    ):
         app.register_blueprint(module.blueprint)
     instrument_http(app)
 

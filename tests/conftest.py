@@ -5,7 +5,7 @@ import secrets
 from typing import Any, AsyncIterator
 
 import pytest
-from quart.testing import TestApp
+from quart.testing.app import TestApp
 from quart.typing import TestClientProtocol as Client
 
 from db.migrate import upgrade_async
@@ -41,8 +41,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> AsyncIterator[EngineApp]:
     app = create_app(settings)
-    # Start-up loads the question bank, which takes seconds on a loaded machine.
-    async with TestApp(app, startup_timeout=60, shutdown_timeout=60):
+    # Start-up migrates and starts the hub: under a loaded machine it takes longer than
+    # Quart's default 6 s, which is no fault of the code under test.
+    async with TestApp(app, startup_timeout=120, shutdown_timeout=120):
         yield app
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import asyncpg
 
@@ -82,6 +82,30 @@ async def insert_analysis(
         answer_id(interview_id, qid) if has_answer else None, float(d["score"]), d["summary"],
         json.dumps(list(d["strengths"])), json.dumps(list(d["improvements"])),
         json.dumps(dict(d["rubric"])), source, seq,
+    )
+
+
+async def save_answer_metrics(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, metrics: Mapping[str, float],
+    pace: Sequence[Sequence[float]], pauses: Sequence[Sequence[float]],
+) -> None:
+    """The live coach's summary of one answer's delivery, next to its analysis."""
+    await pg.execute(
+        "INSERT INTO answer_metrics (question_id, interview_id, words, fillers, duration_s,"
+        " fillers_per_100, wpm, longest_pause_s, eye_contact_share, face_missing_s, pauses,"
+        " pace, pause_marks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
+        " $13::jsonb) ON CONFLICT (question_id) DO UPDATE SET words = EXCLUDED.words,"
+        " fillers = EXCLUDED.fillers, duration_s = EXCLUDED.duration_s,"
+        " fillers_per_100 = EXCLUDED.fillers_per_100, wpm = EXCLUDED.wpm,"
+        " longest_pause_s = EXCLUDED.longest_pause_s,"
+        " eye_contact_share = EXCLUDED.eye_contact_share,"
+        " face_missing_s = EXCLUDED.face_missing_s, pauses = EXCLUDED.pauses,"
+        " pace = EXCLUDED.pace, pause_marks = EXCLUDED.pause_marks",
+        uuid.UUID(qid), interview_id, int(metrics.get("words", 0)), int(metrics.get("fillers", 0)),
+        float(metrics.get("duration_s", 0.0)), float(metrics.get("fillers_per_100", 0.0)),
+        metrics.get("wpm"), metrics.get("longest_pause_s"), metrics.get("eye_contact_share"),
+        metrics.get("face_missing_s"), len(pauses), json.dumps([list(p) for p in pace]),
+        json.dumps([list(p) for p in pauses]),
     )
 
 

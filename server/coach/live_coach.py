@@ -20,6 +20,16 @@ NUDGE_KINDS = ("pace", "filler", "pause", "length", "eye_contact", "face_missing
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerTimeline:
+    """When things happened in one spoken answer, for the report: the live pace (wpm over
+    the pace window) sampled as words arrived, and each pause longer than ``pause_s``."""
+
+    pace: tuple[tuple[int, float], ...] = ()
+    # (start ms, length s) of each pause.
+    pauses: tuple[tuple[int, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Nudge:
     kind: str
     level: Level
@@ -145,6 +155,17 @@ class LiveCoach:
         if missing is not None:
             out["face_missing_s"] = _r(missing)
         return out
+
+    def timeline(self) -> AnswerTimeline:
+        """The current (or last) answer's pace over time and long pauses; empty for a typed
+        answer, which has neither."""
+        speech = self._speech
+        if speech is None or speech.typed:
+            return AnswerTimeline()
+        return AnswerTimeline(
+            pace=tuple(speech.pace_points),
+            pauses=tuple((start, _r(gap / 1000)) for start, gap in speech.pauses),
+        )
 
     def _clock(self, now_ms: int) -> int:
         # Event times from different sources may interleave slightly out of order.

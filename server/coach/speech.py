@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from .fillers import count_fillers, tokens
 from .thresholds import Thresholds
 
+# The answer's pace curve keeps one point at most every 5 s: a 4-minute answer has at most 48.
+PACE_SAMPLE_MS = 5_000
+
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
@@ -89,6 +92,9 @@ class SpeechTrack:
         self.active_ms = 0.0
         self.longest_gap_ms = 0
         self.typed = False
+        # For the report: (time, windowed wpm) samples, and (start, length ms) of long pauses.
+        self.pace_points: list[tuple[int, float]] = []
+        self.pauses: list[tuple[int, int]] = []
 
     def update(self, now_ms: int, seg: int, text: str, final: bool, spoken: bool) -> bool:
         """Apply one transcript message; True when it brought new words."""
@@ -115,6 +121,8 @@ class SpeechTrack:
             gap = now_ms - self.last_ms
             self.longest_gap_ms = max(self.longest_gap_ms, gap)
             self.active_ms += min(gap, self._gap_cap_ms)
+            if gap > self._t.pause_s * 1000:
+                self.pauses.append((self.last_ms, gap))
         arrival = Arrival(
             now_ms, self.active_ms, self.high_water, self.words, fillers_before, self.fillers
         )
@@ -122,7 +130,14 @@ class SpeechTrack:
         self._filler.push(arrival)
         self.high_water = self.words
         self.last_ms = now_ms
+        self._sample_pace(now_ms)
         return True
+
+    def _sample_pace(self, now_ms: int) -> None:
+        wpm = self.pace_wpm()
+        points = self.pace_points
+        if wpm is not None and (not points or now_ms - points[-1][0] >= PACE_SAMPLE_MS):
+            points.append((now_ms, round(wpm, 1)))
 
     def pace_wpm(self) -> float | None:
         """Words per minute over the pace window, once it holds enough evidence."""

@@ -15,7 +15,7 @@ import logging
 import uuid
 from typing import Callable, Mapping
 
-from server.coach import FaceSample, LiveCoach, Nudge
+from server.coach import AnswerTimeline, FaceSample, LiveCoach, Nudge
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.events import StoredEvent
 from server.hub.tasks import cancel_and_wait
@@ -45,6 +45,7 @@ class Coaching:
         self._hint: asyncio.Task[None] | None = None
         self._last_hint_ms = 0
         self._metrics: dict[str, dict[str, float]] = {}
+        self._timelines: dict[str, AnswerTimeline] = {}
 
     # ----- the room's events, in order ------------------------------------------------
 
@@ -82,6 +83,7 @@ class Coaching:
         elif not answering and self.qid is not None:
             self._metrics[self.qid] = self.coach.metrics(event.ts)
             self.coach.answer_ended(event.ts)
+            self._timelines[self.qid] = self.coach.timeline()
             self.qid = None
         # While paused the answer is kept but not judged: no ticks, no hints.
         if self.qid is not None and not paused:
@@ -93,6 +95,10 @@ class Coaching:
     def metrics_for(self, qid: str) -> dict[str, float]:
         """The delivery metrics of the answer to ``qid``, for its analysis."""
         return dict(self._metrics.get(qid, {}))
+
+    def timeline_for(self, qid: str) -> AnswerTimeline:
+        """The pace samples and long pauses of the answer to ``qid``, for the report."""
+        return self._timelines.get(qid, AnswerTimeline())
 
     # ----- time-driven checks and interviewer hints --------------------------------------
 

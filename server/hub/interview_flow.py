@@ -258,6 +258,7 @@ class InterviewFlow:
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
         metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
+        timeline = self.coaching.timeline_for(qid)
         try:
             result = await self.interviewer.analyze(question, text, metrics)
         except Exception:
@@ -274,6 +275,13 @@ class InterviewFlow:
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
             await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
+            # The answer's delivery, for reports and dashboards (no log reading per page view).
+            if not skipped and metrics:
+                await flow_rows.save_answer_metrics(
+                    pg, interview_id, qid=qid, metrics=metrics,
+                    pace=[list(point) for point in timeline.pace],
+                    pauses=[list(pause) for pause in timeline.pauses],
+                )
 
         await self._emit("analysis", d, rows)
 

@@ -83,3 +83,33 @@ def test_face_missing_counts_an_absence_still_going_on() -> None:
         coach.face(t, PRESENT if t <= 5_000 else ABSENT)
     # Out of view since 5.1 s.
     assert coach.metrics(10_000)["face_missing_s"] == pytest.approx(4.9)
+
+
+def test_the_answer_timeline_samples_pace_and_marks_long_pauses() -> None:
+    coach = LiveCoach()
+    coach.answer_started(0)
+    words: list[str] = []
+    # One word every 500 ms from 1 s to 10.5 s, 6 s of silence, ten more from 16.5 s.
+    times = [1_000 + 500 * k for k in range(20)] + [16_500 + 500 * j for j in range(10)]
+    for t in times:
+        words.append("word")
+        coach.transcript(t, 0, " ".join(words), False)
+    coach.answer_ended(22_000)
+    timeline = coach.timeline()
+    # First point once the window holds 15 words: 14 words after the first in 7 s of
+    # speaking. The next at least 5 s later: 20 words in 9.5 s plus the pause capped at 2.5 s.
+    assert timeline.pace == ((8_000, 120.0), (16_500, 100.0))
+    assert timeline.pauses == ((10_500, 6.0),)
+    # The live coach's summary agrees: the same pause is the longest.
+    assert coach.metrics(22_000)["longest_pause_s"] == 6.0
+
+
+def test_a_typed_answer_has_no_timeline() -> None:
+    coach = LiveCoach()
+    coach.answer_started(0)
+    text = ""
+    for t in range(1_000, 20_000, 500):
+        text = f"{text} word".strip()
+        coach.transcript(t, 0, text, False, spoken=False)
+    coach.answer_ended(21_000)
+    assert coach.timeline().pace == () and coach.timeline().pauses == ()

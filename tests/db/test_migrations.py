@@ -13,6 +13,7 @@ from tests.database import scratch_database
 TABLES = {
     "users", "interviews", "interview_access", "questions", "answers", "analyses",
     "events", "recordings", "recording_chunks", "tickets", "login_failures", "refused_frames",
+    "answer_metrics",
     "pending_file_removals",
 }
 

@@ -6,8 +6,9 @@ import asyncpg
 
 from db.embedded import libpq_dsn
 
-BY_INTERVIEW = ("events", "questions", "answers", "analyses", "recordings", "interview_access",
-                "tickets", "refused_frames", "interviews", "pending_file_removals")
+BY_INTERVIEW = ("events", "questions", "answers", "analyses", "answer_metrics", "recordings",
+                "interview_access", "tickets", "refused_frames", "interviews",
+                "pending_file_removals")
 
 
 async def recording_ids(database_url: str, interview_id: str) -> list[str]:
