@@ -21,6 +21,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Statement parameters (transcripts, password hashes) never appear in errors or logs.
+        hide_parameters=True,
     )
 
 

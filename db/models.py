@@ -286,6 +286,21 @@ class RecordingChunk(Base):
     ts: Mapped[int] = mapped_column(BigInteger)
 
 
+class PendingFileRemoval(Base):
+    """An interview's recording folder still to be removed from disk.
+
+    Written in the transaction that deletes the interview's rows (or before an import
+    writes files) and deleted once the folder is gone; start-up and ``purge`` sweep
+    what a crash left. No foreign key: the interview row is already gone.
+    """
+
+    __tablename__ = "pending_file_removals"
+
+    interview_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=_now())
+
+
 class Ticket(Base):
     """A single-use websocket ticket; only the SHA-256 of the token is stored."""
 

@@ -6,6 +6,7 @@ import logging
 from typing import AsyncIterator
 
 from hypercorn.middleware import ProxyFixMiddleware
+from quart import request
 from quart_auth import QuartAuth
 
 from server.accounts import current_account
@@ -13,18 +14,23 @@ from server.context import EngineApp
 from server.csrf import csrf_token
 from db.embedded import libpq_dsn
 from server.database import Database
-from server.errors import register_error_handlers
+from server.errors import ApiError, register_error_handlers
 from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
+from server.lifecycle import files
+from server.observability.instrument import instrument_http, observe_resources
 from server.routes import (
+    account_pages,
     api_accounts,
+    api_data,
     api_events,
     api_interviews,
     api_reports,
     api_resume,
     health,
+    metrics,
     pages,
     report_pages,
     vendor,
@@ -37,6 +43,9 @@ from server.uploads import UploadStore
 log = logging.getLogger(__name__)
 
 WEB_DIR = PROJECT_ROOT / "web"
+# Request bodies larger than this are refused, except an import's (IMPORT_MAX_BYTES).
+MAX_BODY_BYTES = 16 * 1024 * 1024
+STREAMED_BODY_ENDPOINTS = frozenset({"api_data.import_", "account_pages.import_page"})
 
 
 def create_app(settings: Settings | None = None) -> EngineApp:
@@ -50,7 +59,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     app.settings = settings
     app.secret_key = settings.secret_key
     app.config.update(
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=max(MAX_BODY_BYTES, settings.import_max_bytes),
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -69,10 +78,21 @@ def create_app(settings: Settings | None = None) -> EngineApp:
                 "resume_max_kib": settings.resume_max_bytes // 1024}
 
     for module in (
-        health, api_accounts, api_interviews, api_resume, api_events, api_reports, live, pages,
-        report_pages, vendor,
+        health, metrics, api_accounts, api_interviews, api_resume, api_data, api_events,
+        api_reports, live, pages, report_pages, account_pages, vendor,
     ):
         app.register_blueprint(module.blueprint)
+    instrument_http(app)
+
+    @app.before_request
+    async def limit_body() -> None:
+        if request.endpoint in STREAMED_BODY_ENDPOINTS:
+            return
+        length = request.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise ApiError(413, "too_large", f"body larger than {MAX_BODY_BYTES} bytes")
+        # A body without a length is held to the same bound while it is read.
+        request.body._max_content_length = MAX_BODY_BYTES
 
     @app.while_serving
     async def lifespan() -> AsyncIterator[None]:
@@ -87,6 +107,9 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         interviewers = interviewer_factory(settings)
         app.hub = Hub(settings, app.db, libpq_dsn(app.db.url), interviewers, app.recordings)
         await app.hub.start()
+        observe_resources(app)
+        # Recording folders whose removal a crash interrupted.
+        await files.sweep(app.db, settings.recordings_dir, settings.uploads_dir)
         try:
             yield
         finally:

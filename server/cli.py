@@ -1,6 +1,8 @@
-"""``interview-engine``: the command line (serve, migrate, create-user, loadtest).
+"""``interview-engine``: the command line of the Interview Engine.
 
-Exit codes: 0 success, 1 failure at run time, 2 bad usage or configuration.
+Exit codes: 0 success, 1 failure at run time (e.g. the database is unreachable),
+2 bad usage or configuration, 3 not found (interview, user or file),
+4 refused (an invalid export file, an interview already there, an instructor as owner).
 """
 
 from __future__ import annotations
@@ -8,17 +10,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import signal
 import sys
 from typing import Any, AsyncIterator, Coroutine, Sequence
 
-from server.settings import SettingsError, load_settings
+from server import cli_data
+from server.settings import Settings, SettingsError, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="interview-engine", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="interview-engine", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the web server")
@@ -37,6 +44,37 @@ def _parser() -> argparse.ArgumentParser:
     create_user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    export = commands.add_parser(
+        "export", help="write an interview as one export file (to standard output)",
+        description="Write the interview's export file (MessagePack: header, every event, "
+        "end record; the audio included) to standard output or --output. Exit 3 when the "
+        "interview does not exist.",
+    )
+    export.add_argument("interview_id", metavar="INTERVIEW_ID")
+    export.add_argument("-o", "--output", help="write to this file instead")
+
+    import_ = commands.add_parser(
+        "import", help="import an export file as a candidate's interview",
+        description="Import an export file (from `export` or the web page); the interview "
+        "keeps its id and replays here. Exit 3 when the file or the owner does not exist, "
+        "4 when the file is not importable or the interview is already here.",
+    )
+    import_.add_argument("file", metavar="FILE", help="the export file, or - for standard input")
+    import_.add_argument("--owner", required=True, metavar="USERNAME",
+                         help="the candidate who will own the interview")
+
+    purge = commands.add_parser(
+        "purge", help="delete recordings and face frames past their retention",
+        description="Delete the recordings (audio events, files, index) and/or face frames "
+        "of interviews idle for longer than the retention period: --older-than, else "
+        "RECORDING_RETENTION_DAYS and FACE_RETENTION_DAYS. Also finishes interrupted "
+        "file removals and drops expired tickets. Run it daily (cron, a scheduler).",
+    )
+    purge.add_argument("--older-than", type=cli_data.days, metavar="DAYS",
+                       help="retention in days for both (e.g. 30 or 30d), overriding the settings")
+    purge.add_argument("--recordings", action="store_true", help="only recordings")
+    purge.add_argument("--face", action="store_true", help="only face frames")
 
     load = commands.add_parser(
         "loadtest", help="drive simulated interviews against a running server and report"
@@ -138,7 +176,7 @@ async def _create_user(args: argparse.Namespace) -> int:
             user = await register(session, form)
     except ApiError as error:
         print(f"error: {error.message}", file=sys.stderr)
-        return EXIT_FAILED
+        return cli_data.EXIT_REFUSED if error.status == 409 else EXIT_FAILED
     finally:
         await database.close()
     print(f"created {user.role} {user.username}")
@@ -166,6 +204,10 @@ async def _serve(args: argparse.Namespace) -> int:
         for account in accounts:
             print(f"  {account.role:<10} {account.username:<16} password: {account.password}")
     config = hypercorn_config(settings, f"{host}:{port}")
+    if settings.metrics_address:
+        from server.observability.metrics_listener import start_metrics_listener
+
+        start_metrics_listener(settings.metrics_address)
     shutdown = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -193,6 +235,22 @@ async def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_logging(settings: Settings | None, command: str) -> None:
+    from server.observability.logs import configure_logging
+
+    if settings is None:  # the load generator: a client that prints its own report
+        return
+    configure_logging(settings)
+    if command != "serve":
+        # One-off commands speak on stdout; logs (to stderr) only when something is wrong.
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _required(settings: Settings | None) -> Settings:
+    assert settings is not None  # only the load generator runs without the server's settings
+    return settings
+
+
 def _run(coroutine: Coroutine[Any, Any, int]) -> int:
     try:
         import uvloop
@@ -205,11 +263,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         # The load generator is a client: the server's settings (its secret key) are not its.
-        if args.command != "loadtest":
-            load_settings()
+        settings = load_settings() if args.command != "loadtest" else None
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    _configure_logging(settings, args.command)
     try:
         if args.command == "serve":
             return _run(_serve(args))
@@ -217,6 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _loadtest(args)
         if args.command == "migrate":
             return _run(_migrate())
+        if args.command == "export":
+            return _run(cli_data.export(args, _required(settings)))
+        if args.command == "import":
+            return _run(cli_data.import_(args, _required(settings)))
+        if args.command == "purge":
+            return _run(cli_data.purge(args, _required(settings)))
         return _run(_create_user(args))
     except KeyboardInterrupt:
         return EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from hypercorn.config import Config
@@ -16,8 +17,10 @@ def hypercorn_config(settings: Settings, bind: str) -> Config:
     # Frames over the protocol's limit are refused by hypercorn with 1009 before buffering.
     config.websocket_max_message_size = settings.max_frame_bytes
     config.graceful_timeout = 10.0
-    config.accesslog = "-" if settings.environment == "development" else None
-    config.errorlog = "-"
+    # Requests are logged by the app (route templates, never query strings: websocket
+    # tickets travel there); hypercorn's own messages go through the engine's handler.
+    config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
     websocket_compression(settings.ws_compression)
     return config
 

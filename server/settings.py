@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Mapping
 
@@ -24,10 +24,10 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     environment: Environment = "development"
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
     data_dir: Path = PROJECT_ROOT / ".data"
-    secret_key: str = ""
-    gemini_api_key: str | None = None
+    secret_key: str = field(default="", repr=False)
+    gemini_api_key: str | None = field(default=None, repr=False)
     gemini_model: str = "gemini-2.5-flash"
     gemini_base_url: str | None = None
     gemini_timeout_s: float = 8.0
@@ -63,6 +63,17 @@ class Settings:
     demo_accounts: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    log_format: Literal["json", "text"] = "text"
+    log_level: str = "INFO"
+    # /metrics on the app's own address needs this bearer token; without it, only
+    # metrics_address (a separate, private listener started by ``serve``) exposes them.
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_address: str | None = None
+    # Days after an interview's last activity that its recordings / face frames are kept
+    # (None: for ever). ``interview-engine purge`` applies them.
+    recording_retention_days: int | None = None
+    face_retention_days: int | None = None
+    import_max_bytes: int = 512 * 1024 * 1024
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -96,6 +107,29 @@ def _float(value: str, name: str, minimum: float = 0.0) -> float:
     if not number >= minimum or number == float("inf"):
         raise SettingsError(f"{name} must be a finite number of at least {minimum:g}, not {value}")
     return number
+
+
+def _days(value: str, name: str) -> int | None:
+    if value.strip() in ("", "0"):
+        return None
+    return _int(value, name, 1)
+
+
+def _address(value: str, name: str) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    host, _, port = value.rpartition(":")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{name} must be host:port (e.g. 127.0.0.1:9100), not {value!r}")
+    return value
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...]) -> str:
+    chosen = value.strip().lower() if name == "LOG_FORMAT" else value.strip().upper()
+    if chosen not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return chosen
 
 
 def _secret_key(environment: Environment, env: Mapping[str, str], data_dir: Path) -> str:
@@ -191,4 +225,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         demo_accounts=_bool(env.get("DEMO_ACCOUNTS", "0"), "DEMO_ACCOUNTS"),
         host=env.get("HOST", "127.0.0.1"),
         port=_int(env.get("PORT", "8000"), "PORT", 0),
+        log_format=_choice(  # type: ignore[arg-type]
+            env.get("LOG_FORMAT", "json" if environment == "production" else "text"),
+            "LOG_FORMAT", ("json", "text"),
+        ),
+        log_level=_choice(env.get("LOG_LEVEL", "INFO"), "LOG_LEVEL",
+                          ("DEBUG", "INFO", "WARNING", "ERROR")),
+        metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
+        metrics_address=_address(env.get("METRICS_ADDRESS", ""), "METRICS_ADDRESS"),
+        recording_retention_days=_days(env.get("RECORDING_RETENTION_DAYS", ""),
+                                       "RECORDING_RETENTION_DAYS"),
+        face_retention_days=_days(env.get("FACE_RETENTION_DAYS", ""), "FACE_RETENTION_DAYS"),
+        import_max_bytes=_int(env.get("IMPORT_MAX_BYTES", str(512 * 1024 * 1024)),
+                              "IMPORT_MAX_BYTES", 1024),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ from server.hub.events import CANDIDATE_KINDS, StoredEvent, from_row
 from server.hub.outbox import Outbox, Outgoing, Overflow
 from server.hub.rate_limit import TokenBucket
 from server.hub.recordings import Chunk
+from server.observability import metrics
 
 if TYPE_CHECKING:
     from server.hub.hub import Hub
@@ -112,6 +114,7 @@ class Connection:
         self._byte_rate = TokenBucket(
             rate=hub.settings.ws_bytes_per_s, burst=hub.settings.ws_bytes_burst
         )
+        self._counted: Any = None  # this connection's open-connections gauge, once joined
 
     # ----- the handler task -------------------------------------------------
 
@@ -135,6 +138,9 @@ class Connection:
             self._leave()
 
     async def _close_socket(self, closing: Closing) -> None:
+        metrics.closed(closing.code)
+        log.info("closing: %s %s", closing.code, closing.reason,
+                 extra={**self._context(), "close_code": closing.code})
         # Leave the room first: a client that does not read may never take the close frame.
         self._leave()
         if self._writer is not None:
@@ -154,6 +160,9 @@ class Connection:
 
     def _leave(self) -> None:
         self.hub.connections.discard(self)
+        if self._counted is not None:
+            self._counted.dec()
+            self._counted = None
         self.outbox.close()
         if self._writer is not None:
             self._writer.cancel()
@@ -161,12 +170,18 @@ class Connection:
         if room is None:
             return
         self.room = None
+        log.info("%s left", self.role, extra=self._context())
         if room.candidate is self:
             room.candidate = None
         elif self in room.observers:
             room.observers.discard(self)
             room.announce_presence()
         self.hub.release(room)
+
+    def _context(self) -> dict[str, str]:
+        """What log records about this connection carry (ids only, never content)."""
+        return {"connection_id": self.id, "interview_id": str(self.interview.id),
+                "user_id": self.user_id}
 
     def close_soon(self, code: int, reason: str) -> None:
         """Close from outside the handler (superseded, too far behind, shutting down)."""
@@ -211,6 +226,7 @@ class Connection:
             raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
         if not isinstance(envelope.message, Hello):
             raise Closing(CloseCode.POLICY, "the first message must be hello")
+        metrics.FRAMES_IN["hello"].inc()
         return envelope.message
 
     async def _join(self, hello: Hello) -> None:
@@ -222,6 +238,8 @@ class Connection:
             raise Closing(CloseCode.FORBIDDEN, "only the interview's owner streams as candidate")
         self.role = role
         self.stream = hello.stream
+        if hello.last_seq > 0:
+            metrics.RESUMES.inc()
         async with self.hub.db.transaction() as session:
             if self.stream is not None:
                 self.acked, self._next_audio_chunk = await stream_position(
@@ -243,6 +261,10 @@ class Connection:
             await self.hub.ensure_flow(room)
         else:
             room.observers.add(self)
+        self._counted = metrics.CONNECTIONS[role]
+        self._counted.inc()
+        log.info("%s joined at #%s (resuming after #%s)", role, room.head, hello.last_seq,
+                 extra=self._context())
         self._catch_up_from = hello.last_seq
         self._live_from = room.head + 1
         self._welcome_frame = encode(self._welcome(room.head))
@@ -278,6 +300,7 @@ class Connection:
                 if ack is not None:
                     await self.websocket.send(encode(Ack(upto=ack)))
                     self.ack_sent = ack
+                    metrics.FRAMES_OUT["ack"].inc()
                 else:
                     assert item is not None
                     if item.seq is not None:
@@ -285,6 +308,7 @@ class Connection:
                             continue
                         sent_upto = item.seq
                     await self.websocket.send(item.frame)
+                    metrics.FRAMES_OUT.get(item.kind, metrics.FRAMES_OUT_OTHER).inc()
                 self.outbox.sent()
         except asyncio.CancelledError:
             raise
@@ -311,6 +335,7 @@ class Connection:
                 if self.role == "candidate" and not event.visible_to_candidate():
                     continue
                 await self.websocket.send(event.frame)
+                metrics.FRAMES_OUT.get(event.kind, metrics.FRAMES_OUT_OTHER).inc()
         return max(after, self._catch_up_from)
 
     def send_event(self, item: Outgoing) -> None:
@@ -326,6 +351,9 @@ class Connection:
     def send_error(self, code: ErrorCode, message: str, *, ref: int | None = None,
                    fatal: bool = False, expected: int | None = None) -> None:
         error = Error(code=code, message=message, ref=ref, fatal=fatal, expected=expected)
+        metrics.protocol_error(str(code))
+        log.info("protocol error %s: %s", code, message,
+                 extra={**self._context(), "error_code": str(code)})
         self.send_control(encode(error))
 
     # ----- receiving ---------------------------------------------------------
@@ -338,6 +366,7 @@ class Connection:
         try:
             envelope = decode_client_frame(frame, self.limits)
         except ProtocolError as error:
+            metrics.protocol_error(str(error.code))
             if error.fatal:
                 raise Closing(error.close_code or CloseCode.POLICY, error.message) from None
             self.send_control(encode(error.to_error()))
@@ -345,6 +374,7 @@ class Connection:
                 self._refuse(error.ref, error.code)
             return
         message = envelope.message
+        metrics.FRAMES_IN[message.TYPE].inc()
         if isinstance(message, Ping):
             self.outbox.set_pong(_PONG)
             return
@@ -439,7 +469,13 @@ class Connection:
 
     def _track(self, seq: int, future: asyncio.Future[StoredEvent | None]) -> None:
         self._in_flight.append((seq, future))
-        future.add_done_callback(lambda _: self._settle())
+        received = time.perf_counter()
+
+        def settled(_: object) -> None:
+            metrics.ACK_LATENCY.observe(time.perf_counter() - received)
+            self._settle()
+
+        future.add_done_callback(settled)
 
     def _settle(self) -> None:
         """Acknowledge, in order, every data message whose write has finished."""

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from server.hub.events import StoredEvent, pack
 from server.hub.recordings import Chunk, RecordingStore
+from server.observability.metrics import WRITER_BATCH, WRITER_COMMIT
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,10 @@ class EventWriter:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="event-writer")
+
+    def is_healthy(self) -> bool:
+        """False while the log cannot be written (what ``/readyz`` reports)."""
+        return self.healthy and (self._task is None or not self._task.done())
 
     async def stop(self, timeout_s: float | None = None) -> None:
         """Write what is queued, then stop. If that takes longer than ``timeout_s`` (the
@@ -208,7 +213,10 @@ class EventWriter:
         delay = 0.05
         while True:
             try:
+                started = time.perf_counter()
                 stored = await self._write(batch)
+                WRITER_COMMIT.observe(time.perf_counter() - started)
+                WRITER_BATCH.observe(len(batch))
                 break
             except Exception as error:
                 if is_connection_error(error) or is_transient(error):

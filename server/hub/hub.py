@@ -22,6 +22,7 @@ from server.hub.interview_flow import InterviewerFactory, InterviewFlow
 from server.hub.recordings import RecordingStore
 from server.hub.room import Room
 from server.interviewer import PlannedQuestion
+from server.lifecycle.deletion import ACCESS_CHANNEL, EVERYONE
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ class Hub:
         )
         recordings.on_failure = self._recording_failed
         self.listener = NotifyListener(
-            dsn, {NOTIFY_CHANNEL: self._notified, CANDIDATE_CHANNEL: self._candidate_elsewhere},
+            dsn, {NOTIFY_CHANNEL: self._notified, CANDIDATE_CHANNEL: self._candidate_elsewhere,
+                  ACCESS_CHANNEL: self._access_withdrawn},
             on_connected=self._catch_up_rooms,
         )
         # Shutting down: sockets are drained and closed, new ones refused with 1001.
@@ -197,7 +199,7 @@ class Hub:
     @property
     def ready(self) -> bool:
         """Storing events and hearing other processes: fit for new traffic."""
-        return self.writer.healthy and self.listener.connected.is_set() and not self.draining
+        return self.writer.is_healthy() and self.listener.connected.is_set() and not self.draining
 
     def _writer_health(self, healthy: bool) -> None:
         if healthy:
@@ -260,3 +262,20 @@ class Hub:
             self._stop_flow(room)
             if room.candidate is not None:
                 room.candidate.superseded()
+
+    def _access_withdrawn(self, interview_id: uuid.UUID, who: str) -> None:
+        self.withdraw(interview_id, None if who == EVERYONE else who)
+
+    def withdraw(self, interview_id: uuid.UUID, user_id: str | None) -> None:
+        """Close this process's sockets of ``user_id`` in the interview (None: every socket,
+        the interview is deleted: 4004); a user who lost access is closed with 4003."""
+        room = self.rooms.get(interview_id)
+        if room is None:
+            return
+        for member in room.members:
+            if user_id is None:
+                member.close_soon(CloseCode.NOT_FOUND, "the interview was deleted")
+            elif member.user_id == user_id:
+                member.close_soon(CloseCode.FORBIDDEN, "access to the interview was withdrawn")
+        if user_id is None:
+            self._stop_flow(room)

@@ -14,6 +14,8 @@ from collections import deque
 from typing import Callable
 from dataclasses import dataclass
 
+from server.observability.metrics import COALESCED
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -100,6 +102,7 @@ class Outbox:
                 self.coalesced += 1
                 continue
             kept.append(item)
+        COALESCED.inc(len(self._items) - len(kept))
         self._items = kept
 
     async def get(self) -> tuple[int | None, Outgoing | None]:

@@ -23,6 +23,8 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from server.observability import metrics
+
 from .base import (
     AnswerAnalysis,
     CoachingHint,
@@ -87,6 +89,7 @@ class FallbackInterviewer:
     def _failed(self, what: str, exc: Exception) -> None:
         reason = reason_of(exc)
         self.last_reason = reason
+        metrics.fallback(reason)
         log.warning("interviewer: %s %s failed (%s: %s); answering from %s", self._primary_source,
                     what, reason, exc, self._fallback_source)
         if self._source == self._fallback_source:

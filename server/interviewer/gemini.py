@@ -26,6 +26,7 @@ import logging
 import math
 import re
 import string
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 from . import code_review
+from server.observability import metrics
+
 from .bank import load_bank
 from .base import (
     FOLLOW_UP_SUFFIX,
@@ -522,7 +525,13 @@ class GeminiInterviewer:
         temperature: float,
     ) -> dict[str, Any]:
         config = self._config(max_tokens=max_tokens, temperature=temperature, schema=schema)
-        response = await self._generate(op, prompt, config)
+        started = time.perf_counter()
+        try:
+            response = await self._generate(op, prompt, config)
+        except Exception as exc:
+            metrics.gemini_error(op, type(exc).__name__)
+            raise
+        metrics.gemini_call(op, time.perf_counter() - started, _tokens(response, prompt, config))
         text, finish = _response_text(response, op)
         return _json_object(text, finish, op)
 
@@ -566,6 +575,7 @@ class GeminiInterviewer:
         config = self._config(max_tokens=max_tokens, temperature=temperature)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 2 * shared.timeout_s
+        started = time.perf_counter()
 
         async def first() -> tuple[AsyncIterator[types.GenerateContentResponse],
                                    types.GenerateContentResponse | None]:
@@ -626,10 +636,15 @@ class GeminiInterviewer:
                     reason = "truncated" if finish in (None, "MAX_TOKENS") else finish.lower()
                     raise ModelOutputError(f"gemini {op}: stream ended ({finish})",
                                            reason=f"invalid_output: {reason}")
+        except Exception as exc:
+            metrics.gemini_error(op, type(exc).__name__)
+            raise
         finally:
             if stream is not None:
                 await _aclose(stream)
-            self.budget.charge(_tokens(last, prompt, config))
+            tokens = _tokens(last, prompt, config)
+            self.budget.charge(tokens)
+            metrics.gemini_call(op, time.perf_counter() - started, tokens)
 
 
 # ----- SDK glue -----------------------------------------------------------------------------

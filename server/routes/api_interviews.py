@@ -13,6 +13,7 @@ from server.accounts import require_account
 from server.errors import ApiError
 from server.http import read_valid, respond
 from server.quotas import spend, ticket_quota
+from server.lifecycle.deletion import announce_withdrawal
 from server.interviews import (
     grant_observer,
     interview_document,
@@ -74,6 +75,9 @@ async def revoke(interview_id: str, username: str) -> Response:
         instructor = await get_user_by_username(session, normalize_username(username))
         if instructor is None or not await revoke_access(session, interview.id, instructor.id):
             raise ApiError(404, "not_found", f"{username!r} has no access to this interview")
+        await announce_withdrawal(session, interview.id, instructor.id)
+    # The instructor's open sockets close at once (here, and through NOTIFY elsewhere).
+    context.app().hub.withdraw(interview.id, str(instructor.id))
     return Response(status=204)
 
 

@@ -21,7 +21,7 @@ async def readyz() -> Response:
     hub = context.app().hub
     body = {
         "database": "ok" if await context.db().is_reachable() else "unreachable",
-        "event_log": "ok" if hub.writer.healthy else "degraded",
+        "event_log": "ok" if hub.writer.is_healthy() else "degraded",
         "buffered_frames": hub.writer.buffered_frames,
         "notifications": "ok" if hub.listener.connected.is_set() else "reconnecting",
         "shutting_down": hub.draining,

@@ -15,6 +15,7 @@ TABLES = {
     "events", "recordings", "recording_chunks", "tickets", "login_failures", "refused_frames",
     "quota_uses",
     "answer_metrics",
+    "pending_file_removals",
 }
 
 

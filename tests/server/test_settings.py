@@ -37,3 +37,25 @@ def test_values_are_checked(tmp_path: Path) -> None:
     )
     assert settings.allowed_origins == ("https://a.example", "https://b.example")
     assert settings.recordings_dir == tmp_path / "rec"
+
+
+def test_operations_settings(tmp_path: Path) -> None:
+    base = {"DATA_DIR": str(tmp_path)}
+    defaults = load_settings(base)
+    assert (defaults.log_format, defaults.log_level) == ("text", "INFO")
+    assert defaults.recording_retention_days is None and defaults.face_retention_days is None
+    assert defaults.metrics_token is None and defaults.metrics_address is None
+    production = load_settings({**base, "APP_ENV": "production", "SECRET_KEY": "k" * 40})
+    assert production.log_format == "json"
+    chosen = load_settings({**base, "LOG_LEVEL": "debug", "RECORDING_RETENTION_DAYS": "90",
+                            "FACE_RETENTION_DAYS": "0", "METRICS_ADDRESS": ":9100",
+                            "METRICS_TOKEN": "t" * 20, "IMPORT_MAX_BYTES": "2048"})
+    assert (chosen.log_level, chosen.recording_retention_days) == ("DEBUG", 90)
+    assert chosen.face_retention_days is None and chosen.import_max_bytes == 2048
+    for name, value in (("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml"),
+                        ("RECORDING_RETENTION_DAYS", "-3"), ("FACE_RETENTION_DAYS", "soon"),
+                        ("METRICS_ADDRESS", "nowhere"), ("IMPORT_MAX_BYTES", "12")):
+        with pytest.raises(SettingsError, match=name):
+            load_settings({**base, name: value})
+    # Secrets never show in a printed Settings.
+    assert "t" * 20 not in repr(chosen) and chosen.secret_key not in repr(chosen)
