@@ -115,3 +115,19 @@ async def test_an_instructor_deleting_their_account_loses_access(
     assert counts["interviews"] == 1 and counts["interview_access"] == 0
     detail = (await api.http.get(f"/api/interviews/{interview}")).json()
     assert detail["observers"] == []
+
+
+async def test_deleting_an_interview_removes_its_uploads(api: Api, hub_root: Path) -> None:
+    await api.sign_up()
+    interview = await api.interview()
+    response = await api.http.put(
+        f"/api/interviews/{interview}/resume",
+        content="Backend engineer. Led the migration of billing to Kafka.".encode(),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert response.status_code == 201, response.text
+    folder = hub_root / "data" / "uploads" / interview
+    assert any(folder.iterdir())
+
+    assert (await api.http.delete(f"/api/interviews/{interview}")).status_code == 204
+    assert not folder.exists()
