@@ -78,9 +78,11 @@ async def interview_report(session: AsyncSession, interview: Interview, owner: U
     rows = await report_rows(session, interview.id, finished=interview.score is not None)
     ts = rows.ts_by_seq.get
     final = None
+    metrics: dict[str, Any] = {}
     if rows.report_payload is not None:
         d = unpack(rows.report_payload)
         final = FinalFacts(score=float(d.get("score", 0.0)), summary=str(d.get("summary", "")))
+        metrics = d.get("metrics") or {}
     report = build_report(
         str(interview.id),
         [
@@ -119,6 +121,12 @@ async def interview_report(session: AsyncSession, interview: Interview, owner: U
         final,
     )
     report["interview"] = interview_summary(interview, owner)
+    # How well the answers covered the job's key requirements, as the final report judged it.
+    report["requirements"] = [
+        {"name": str(r.get("name", "")), "status": str(r.get("status", "not"))}
+        for r in metrics.get("requirements") or ()
+    ]
+    report["requirements_coverage"] = metrics.get("requirements_coverage")
     return report
 
 

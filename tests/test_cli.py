@@ -19,7 +19,8 @@ UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nothing"
 @pytest.fixture
 def env(database_url: str, tmp_path: Path) -> dict[str, str]:
     return {"APP_ENV": "test", "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"),
-            "RECORDINGS_DIR": str(tmp_path / "recordings")}
+            "RECORDINGS_DIR": str(tmp_path / "recordings"),
+            "SECRET_KEY": "a-test-secret-key-of-at-least-32-characters"}
 
 
 async def test_help_on_every_command(env: dict[str, str]) -> None:

@@ -179,6 +179,14 @@ class RecordingStore:
             except Exception:
                 log.exception("reporting a recording failure failed")
 
+    async def write_pieces(self, pieces: Sequence[tuple[Path, int, bytes]]) -> None:
+        """Write each (file, offset, bytes) durably, all at once; an OSError is raised."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(
+            loop.run_in_executor(self._executor, self._write_at, path, offset, data)
+            for path, offset, data in pieces
+        ))
+
     async def _write_all(self, writes: Sequence[_Write]) -> dict[tuple[uuid.UUID, str], OSError]:
         # Each stream's write and fdatasync in a thread of its own, all at once: the
         # filesystem joins concurrent syncs into few journal commits, where one after

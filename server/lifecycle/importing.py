@@ -254,7 +254,7 @@ async def _flush(pg: asyncpg.Connection, store: RecordingStore, streams: dict[st
     for stream in streams.values():
         stream.pending.clear()
     if writes:
-        await asyncio.to_thread(store._write_all, writes)
+        await store.write_pieces(writes)
 
 
 def _check_recordings(header: Header, streams: dict[str, _Stream]) -> None:

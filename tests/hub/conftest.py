@@ -20,6 +20,9 @@ def server_env(database_url: str, root: Path) -> dict[str, str]:
         # The per-user quotas have their own tests; here they would only couple tests.
         "INTERVIEWS_PER_HOUR": "100000",
         "TICKETS_PER_MINUTE": "100000",
+        # Likewise the per-connection byte rate: the backpressure tests stream far past it.
+        "WS_BYTES_PER_S": str(1 << 30),
+        "WS_BYTES_BURST": str(1 << 30),
     }
 
 

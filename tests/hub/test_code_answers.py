@@ -121,3 +121,10 @@ async def test_the_report_says_how_well_the_answers_covered_the_jobs_requirement
     assert rows["Kafka"]["status"] in ("covered", "partly") and len(rows["Kafka"]["qids"]) == 1
     assert 0 < report.metrics["requirements_coverage"] < 1
     await candidate.close()
+    # The report page and its JSON say the same.
+    page = (await api.http.get(f"/api/interviews/{interview}/report")).json()
+    assert {r["name"]: r["status"] for r in page["requirements"]} == {
+        name: row["status"] for name, row in rows.items()}
+    assert page["requirements_coverage"] == report.metrics["requirements_coverage"]
+    html = (await api.http.get(f"/interviews/{interview}/report")).text
+    assert 'data-testid="report-requirements"' in html and 'data-name="Terraform"' in html

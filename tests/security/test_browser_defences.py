@@ -102,6 +102,9 @@ FORMS: dict[str, FormFields] = {
     "/logout": lambda ctx: {},
     "/interviews": lambda ctx: {"kind": "technical", "role_title": "QA", "difficulty": "mid", "questions": "2"},
     "/interviews/<interview_id>/observers": lambda ctx: {"username": ctx["instructor"]},
+    "/interviews/<interview_id>/delete": lambda ctx: {"confirm": "yes"},
+    "/account/delete": lambda ctx: {"confirm": "yes", "password": PASSWORD},
+    "/account/import": lambda ctx: {},
 }
 
 

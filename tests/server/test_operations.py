@@ -24,11 +24,11 @@ async def test_readyz_reports_the_event_writer(app: EngineApp, client: Client) -
     try:
         response = await client.get("/readyz")
         assert response.status_code == 503
-        assert (await response.get_json())["event_writer"] == "failing"
+        assert (await response.get_json())["event_log"] == "degraded"
     finally:
         writer.healthy = True
     ready = await client.get("/readyz")
-    assert ready.status_code == 200 and (await ready.get_json())["event_writer"] == "ok"
+    assert ready.status_code == 200 and (await ready.get_json())["event_log"] == "ok"
 
 
 async def test_metrics_are_not_served_without_a_token(client: Client) -> None:
