@@ -58,6 +58,10 @@ def server_env(database: str, **extra: str) -> dict[str, str]:
         "RECORDINGS_DIR": str(BENCH_DATA / "recordings"),
         # The benchmark clients are few and fast; the per-connection limit is not measured here.
         "WS_MESSAGES_PER_S": "1000000", "WS_BURST": "1000000",
+        "WS_BYTES_PER_S": str(1 << 30), "WS_BYTES_BURST": str(1 << 30),
+        # One instructor account watches a client process's interviews: its tickets would
+        # meet the per-account quota, which is not what is measured here.
+        "TICKETS_PER_MINUTE": "1000000", "INTERVIEWS_PER_HOUR": "1000000",
     })
     env.update(extra)
     return env
