@@ -181,22 +181,13 @@ class RecordingStore:
 
     async def write_pieces(self, pieces: Sequence[tuple[Path, int, bytes]]) -> None:
         """Write each (file, offset, bytes) durably, all at once; an OSError is raised."""
-        loop = asyncio.get_running_loop()
-        await asyncio.gather(*(
-            loop.run_in_executor(self._executor, self._write_at, path, offset, data)
-            for path, offset, data in pieces
-        ))
+        await self._in_threads(pieces)
 
     async def _write_all(self, writes: Sequence[_Write]) -> dict[tuple[uuid.UUID, str], OSError]:
-        # Each stream's write and fdatasync in a thread of its own, all at once: the
-        # filesystem joins concurrent syncs into few journal commits, where one after
-        # another costs a disk flush each (a batch holds a chunk of every live interview).
-        loop = asyncio.get_running_loop()
-        results = await asyncio.gather(*(
-            loop.run_in_executor(self._executor, self._write_at, write.path, write.offset,
-                                 b"".join(p[1] for p in write.pieces))
-            for write in writes
-        ), return_exceptions=True)
+        results = await self._in_threads(
+            [(w.path, w.offset, b"".join(p[1] for p in w.pieces)) for w in writes],
+            return_exceptions=True,
+        )
         failures: dict[tuple[uuid.UUID, str], OSError] = {}
         for write, result in zip(writes, results):
             if isinstance(result, OSError):
@@ -204,6 +195,17 @@ class RecordingStore:
             elif isinstance(result, BaseException):
                 raise result
         return failures
+
+    async def _in_threads(self, pieces: Sequence[tuple[Path, int, bytes]], *,
+                          return_exceptions: bool = False) -> list[Any]:
+        # Each stream's write and fdatasync in a thread of its own, all at once: the
+        # filesystem joins concurrent syncs into few journal commits, where one after
+        # another costs a disk flush each (a batch holds a chunk of every live interview).
+        loop = asyncio.get_running_loop()
+        return await asyncio.gather(*(
+            loop.run_in_executor(self._executor, self._write_at, path, offset, data)
+            for path, offset, data in pieces
+        ), return_exceptions=return_exceptions)
 
     @staticmethod
     def _write_at(path: Path, offset: int, data: bytes) -> None:
