@@ -122,10 +122,6 @@ class Streamer:
                 pass
         await self.peer.close()
 
-    def percentile(self, share: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
-
 
 async def small_buffer_socket(base_url: str) -> socket.socket:
     """A connected client socket with a small receive buffer (fixed, not autotuned)."""
