@@ -31,7 +31,8 @@ class EnterPhase:
 
 @dataclass(frozen=True)
 class Analyze:
-    """Analyse the answer to ``qid`` that just ended or was skipped, and log the analysis."""
+    """Analyse the answer to ``qid`` that just ended or was skipped, and log the analysis.
+    The steps after it need not wait for it: only the report needs every analysis."""
 
     qid: str
     skipped: bool = False
@@ -39,7 +40,7 @@ class Analyze:
 
 @dataclass(frozen=True)
 class AskNextOrFinish:
-    """After the analysis: ask a follow-up or the next main question, or finish when none is
+    """After an answer: ask a follow-up or the next main question, or finish when none is
     left (see :func:`next_question_number`)."""
 
 
@@ -102,12 +103,16 @@ def next_question_number(state: InterviewState, questions_total: int) -> int | N
 
 
 def follow_up_candidate(state: InterviewState) -> str | None:
-    """The question whose follow-up is considered next: the last analysed question that is
-    not an instructor's (their questions interrupt the flow, they do not steer it)."""
-    for analysis in reversed(state.analyses):
-        question = state.question(analysis.qid)
+    """The question whose follow-up is considered next: the last question whose answer
+    ended (or was skipped) that is not an instructor's (their questions interrupt the flow,
+    they do not steer it). Its analysis need not be logged yet: the follow-up decision and
+    the analysis go on side by side."""
+    for answer in reversed(state.answers):
+        if answer.is_open:
+            continue
+        question = state.question(answer.qid)
         if question is None or question.kind is not QuestionKind.INSTRUCTOR:
-            return analysis.qid
+            return answer.qid
     return None
 
 

@@ -1,4 +1,7 @@
-"""A minimal controller: logs each candidate action, then performs what the machine decides."""
+"""A minimal controller: logs each candidate action, then performs what the machine decides.
+
+Like the live flow, it decides what to ask after an answer before that answer's analysis is
+logged, and logs the analysis before anything else it logs afterwards."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from server.flow import (
     PlanAndAsk,
     Step,
     decide,
+    follow_up_candidate,
     may_follow_up,
     next_question_number,
 )
@@ -20,11 +24,13 @@ from .logs import Log
 
 # What the simulated candidate does: an action, or words said while answering.
 Move = str
+# Analyses started and not logged yet: (qid, skipped).
+Started = list[tuple[str, bool]]
 
 
 def simulate(moves: Sequence[Move], questions_total: int, *, follow_ups: bool = True) -> Log:
     log = Log()
-    last_analyzed: list[str] = []
+    started: Started = []
     for move in moves:
         if move.startswith("say:"):
             seg = len(log.current.segments)
@@ -33,13 +39,12 @@ def simulate(moves: Sequence[Move], questions_total: int, *, follow_ups: bool = 
         decision = decide(log.current, move, questions_total=questions_total)
         log.action(move)
         for step in decision.steps:
-            perform(log, step, questions_total, last_analyzed, follow_ups)
+            perform(log, step, questions_total, started, follow_ups)
+        analysed(log, started)
     return log
 
 
-def perform(
-    log: Log, step: Step, total: int, last_analyzed: list[str], follow_ups: bool
-) -> None:
+def perform(log: Log, step: Step, total: int, started: Started, follow_ups: bool) -> None:
     state = log.current
     if isinstance(step, PlanAndAsk):
         log.ask("q1", 1, "question 1")
@@ -47,23 +52,32 @@ def perform(
         extra = {"paused": True} if step.paused else {}
         log.phase(step.phase.value, qid=step.qid, idx=step.idx, **extra)
     elif isinstance(step, Analyze):
-        log.analysis(step.qid, 0 if step.skipped else 5)
-        last_analyzed.append(step.qid)
+        started.append((step.qid, step.skipped))
     elif isinstance(step, AskNextOrFinish):
-        qid = last_analyzed[-1]
+        assert started, "the answer's analysis is under way"
+        qid = follow_up_candidate(state)
+        assert qid == started[-1][0]
         question = state.question(qid)
         assert question is not None
-        if follow_ups and may_follow_up(state, qid):
-            text = f"follow-up to {qid}"
-            log.ask(f"{qid}f", question.idx, text, kind="follow_up", parent_qid=qid)
-            return
+        follow_up = follow_ups and may_follow_up(state, qid)
         n = next_question_number(state, total)
-        if n is None:
+        analysed(log, started)
+        if follow_up:
+            log.ask(f"{qid}f", question.idx, f"follow-up to {qid}", kind="follow_up",
+                    parent_qid=qid)
+        elif n is None:
             finish(log)
         else:
             log.ask(f"q{n}", n, f"question {n}")
     elif isinstance(step, Finish):
+        analysed(log, started)
         finish(log)
+
+
+def analysed(log: Log, started: Started) -> None:
+    for qid, skipped in started:
+        log.analysis(qid, 0 if skipped else 5)
+    started.clear()
 
 
 def finish(log: Log) -> None:

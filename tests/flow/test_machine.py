@@ -17,6 +17,7 @@ from server.flow import (
     PlanAndAsk,
     QuestionState,
     decide,
+    follow_up_candidate,
     may_follow_up,
     next_question_number,
 )
@@ -194,6 +195,14 @@ def test_may_follow_up_once_after_a_real_answer_to_a_main_question() -> None:
     assert not may_follow_up(asked, "q1")
     answer = AnswerState("f1", "yes", False, 9, 10, 9, 10)
     assert not may_follow_up(replace(asked, answers=(*asked.answers, answer)), "f1")
+
+
+def test_the_follow_up_is_considered_before_the_analysis_is_logged() -> None:
+    state = reviewing()
+    assert state.analyses == ()
+    assert follow_up_candidate(state) == "q1" and may_follow_up(state, "q1")
+    assert follow_up_candidate(answering()) is None  # the answer has not ended
+    assert follow_up_candidate(asking()) is None
 
 
 def test_a_whole_interview_driven_by_the_machine() -> None:
