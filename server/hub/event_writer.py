@@ -157,7 +157,7 @@ class EventWriter:
         A client frame (``frame_bytes`` given: its size on the wire) counts against the
         buffer bound until it is stored, and past the bound raises :class:`Unavailable`: the
         client keeps it and resends it later. Server events are never refused: each flow
-        has at most one in flight, so they cannot pile up.
+        has a few at most in flight, so they cannot pile up.
         """
         if frame_bytes is not None:
             if (self.buffered_frames >= self._max_pending

@@ -5,6 +5,12 @@ It consumes the room's events strictly in log order and keeps ``state`` exactly 
 the state just before it (so a refused action changes nothing, live or replayed);
 accepted decisions are performed one after another: the interviewer is asked,
 and the resulting events are logged together with their derived rows.
+
+After an answer, the answer's analysis runs beside the follow-up decision and the next
+question's stream, and while the follow-up is decided the next main question is already
+being phrased (kept for its turn when a follow-up is asked instead). The question's
+pieces go to the clients as they come; what the flow logs after the answer's end waits
+for the analysis, so the log reads as if each step had waited for the one before.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, Mapping, Sequence
 
 import asyncpg
 
@@ -57,6 +63,36 @@ INSTRUCTOR_TOPIC = "instructor"
 _ASK_NOW = Decision(True, (AskInstructor(),))
 
 
+class _Prefetched:
+    """A question's pieces, read ahead in a task; :meth:`pieces` yields them once."""
+
+    _END: Any = object()
+
+    def __init__(self, question: PlannedQuestion, pieces: AsyncIterator[str]) -> None:
+        self.question = question
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self.task = asyncio.create_task(self._read(pieces), name="question-prefetch")
+
+    async def _read(self, pieces: AsyncIterator[str]) -> None:
+        try:
+            async for piece in pieces:
+                self._queue.put_nowait(piece)
+        except Exception as error:  # handed to the reader, in place of the rest
+            self._queue.put_nowait(error)
+        finally:
+            await _aclose(pieces)
+        self._queue.put_nowait(self._END)
+
+    async def pieces(self) -> AsyncIterator[str]:
+        while (piece := await self._queue.get()) is not self._END:
+            if isinstance(piece, Exception):
+                raise piece
+            yield piece
+
+    async def cancel(self) -> None:
+        await cancel_and_wait(self.task)
+
+
 @dataclass(frozen=True)
 class _Pending:
     decision: Decision
@@ -91,6 +127,15 @@ class InterviewFlow:
         self._queue: asyncio.Queue[StoredEvent] = asyncio.Queue()
         self._pending: deque[_Pending] = deque()
         self._task: asyncio.Task[None] | None = None
+        # Events this flow logged without waiting; ``_settle`` waits for them.
+        self._unsettled: deque[asyncio.Future[StoredEvent | None]] = deque()
+        # The latest answer's analysis (each waits for the one before it to be logged), and
+        # those not done yet.
+        self._analysis: asyncio.Task[StoredEvent | None] | None = None
+        self._analyses: set[asyncio.Task[StoredEvent | None]] = set()
+        self._prefetched: _Prefetched | None = None
+        # Tasks waiting until the room has passed an event (by seq) to its sinks.
+        self._deliveries: list[tuple[int, asyncio.Future[None]]] = []
         self.idle = asyncio.Event()
 
     # ----- lifecycle ------------------------------------------------------------------
@@ -102,6 +147,9 @@ class InterviewFlow:
     async def stop(self) -> None:
         task, self._task = self._task, None
         await cancel_and_wait(task)
+        for analysis in list(self._analyses):
+            await cancel_and_wait(analysis)
+        await self._drop_prefetched()
         await self.coaching.stop()
 
     def _switched(self, reason: str) -> None:
@@ -116,6 +164,28 @@ class InterviewFlow:
     def on_event(self, event: StoredEvent) -> None:
         if event.kind not in ("face", "audio"):
             self._queue.put_nowait(event)
+        if self._deliveries:
+            # Woken after this fan-out, so the sinks after this one have seen it too.
+            waiting = []
+            for seq, future in self._deliveries:
+                if seq > event.seq:
+                    waiting.append((seq, future))
+                elif not future.done():
+                    future.set_result(None)
+            self._deliveries = waiting
+
+    async def _delivered(self, future: asyncio.Future[StoredEvent | None]) -> None:
+        """Wait until the event logged as ``future`` has reached every sink of the room
+        (the coaching too); not at all when it could not be logged."""
+        await asyncio.wait((future,))  # not cancelling ``future`` when this is cancelled
+        if future.cancelled() or future.exception() is not None:
+            return
+        stored = future.result()
+        if stored is None or self.room.head >= stored.seq:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._deliveries.append((stored.seq, waiter))
+        await waiter
 
     async def _run(self) -> None:
         while True:
@@ -128,6 +198,7 @@ class InterviewFlow:
                         raise
                     except Exception:
                         log.exception("interview %s: step %s failed", self.interview_id, step)
+                await self._settle()
             self.idle.set()
             event = await self._queue.get()
             self.idle.clear()
@@ -158,15 +229,42 @@ class InterviewFlow:
         while not self._queue.empty():
             self._process(self._queue.get_nowait())
 
-    async def _emit(self, kind: str, d: Mapping[str, Any], derived: Derived | None = None) -> StoredEvent:
-        """Log an event and wait until this flow has applied it (and all before it)."""
-        stored = await self.writer.append(
+    def _log(self, kind: str, d: Mapping[str, Any], derived: Derived | None = None,
+             ) -> asyncio.Future[StoredEvent | None]:
+        """Log an event without waiting for it; ``_settle`` does."""
+        future = self.writer.append(
             Append(self.interview_id, kind, dict(d), now_ms(), derived=derived)
         )
+        self._unsettled.append(future)
+        return future
+
+    async def _emit(self, kind: str, d: Mapping[str, Any], derived: Derived | None = None) -> StoredEvent:
+        """Log an event and wait until this flow has applied it (and all before it)."""
+        future = self._log(kind, d, derived)
+        await self._settle()
+        stored = future.result()
         assert stored is not None
-        while self.state.head < stored.seq:
-            self._process(await self._queue.get())
         return stored
+
+    async def _settle(self) -> None:
+        """Wait until every event this flow logged is committed (so delivered to the room)
+        and applied to ``state``. One that could not be logged is reported and passed over
+        (``_emit`` raises for its own)."""
+        while self._unsettled:
+            future = self._unsettled.popleft()
+            try:
+                stored = await future
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("interview %s: an event could not be logged", self.interview_id)
+                continue
+            if stored is not None:
+                await self._applied(stored.seq)
+
+    async def _applied(self, seq: int) -> None:
+        while self.state.head < seq:
+            self._process(await self._queue.get())
 
     # ----- steps ----------------------------------------------------------------------
 
@@ -174,9 +272,9 @@ class InterviewFlow:
         if isinstance(step, PlanAndAsk):
             await self._plan_and_ask()
         elif isinstance(step, EnterPhase):
-            await self._enter(step, decided)
+            self._enter(step, decided)
         elif isinstance(step, Analyze):
-            await self._analyze(step.qid, step.skipped)
+            self._start_analysis(step.qid, step.skipped)
         elif isinstance(step, AskNextOrFinish):
             await self._ask_next_or_finish()
         elif isinstance(step, AskInstructor):
@@ -197,16 +295,28 @@ class InterviewFlow:
         await self._ask(self.plan[0], idx=1, kind=QuestionKind.MAIN, parent_qid=None, save_plan=True)
 
     async def _ask(self, question: PlannedQuestion, *, idx: int, kind: QuestionKind,
-                   parent_qid: str | None, save_plan: bool = False) -> None:
+                   parent_qid: str | None, save_plan: bool = False,
+                   prefetched: _Prefetched | None = None) -> None:
         qid = str(uuid.uuid4())
         pieces: list[str] = []
-        async for piece in self.interviewer.ask(question):
-            if isinstance(piece, Restart):
-                # The stream failed midway and the offline interviewer asks afresh.
-                pieces.clear()
-            pieces.append(piece)
-            if piece:
-                self.room.broadcast_control(encode(QuestionDelta(qid=qid, text=piece)))
+        stream = prefetched.pieces() if prefetched is not None else self.interviewer.ask(question)
+        try:
+            async for piece in stream:
+                if isinstance(piece, Restart):
+                    # The stream failed midway and the offline interviewer asks afresh.
+                    pieces.clear()
+                pieces.append(piece)
+                if piece:
+                    # What was logged before the question (the answer's end) reaches the
+                    # clients first.
+                    await self._settle()
+                    self.room.broadcast_control(encode(QuestionDelta(qid=qid, text=piece)))
+        finally:
+            await _aclose(stream)
+            if prefetched is not None:
+                await prefetched.cancel()
+        # Its pieces went ahead; the question itself is logged after the answer's analysis.
+        await self._analyses_logged()
         # Logged as the candidate saw it (an AI interviewer may phrase the question aloud).
         asked_text = "".join(pieces).strip() or question.text
         plan = [_plan_item(item) for item in self.plan]
@@ -257,8 +367,13 @@ class InterviewFlow:
         await self._phase(InterviewPhase.ASKING, qid=qid, idx=idx or None)
 
     async def _phase(self, phase: InterviewPhase, *, qid: str | None = None,
+                     idx: int | None = None) -> None:
+        d, rows = self._phase_event(phase, qid=qid, idx=idx)
+        await self._emit("phase", d, rows)
+
+    def _phase_event(self, phase: InterviewPhase, *, qid: str | None = None,
                      idx: int | None = None, paused: bool = False,
-                     answer: Derived | None = None) -> None:
+                     answer: Derived | None = None) -> tuple[dict[str, Any], Derived]:
         d: dict[str, Any] = {"phase": phase.value}
         if qid is not None:
             d["qid"] = qid
@@ -273,14 +388,16 @@ class InterviewFlow:
             if answer is not None:
                 await answer(pg, event)
 
-        await self._emit("phase", d, rows)
+        return d, rows
 
-    async def _enter(self, step: EnterPhase, decided: InterviewState) -> None:
+    def _enter(self, step: EnterPhase, decided: InterviewState) -> None:
+        """Logged without waiting: the decision's other steps do not need it applied."""
         answer_rows: Derived | None = None
         if step.phase in (InterviewPhase.ANSWERING, InterviewPhase.REVIEWING):
             answer_rows = self._answer_rows(decided, step.qid)
-        await self._phase(step.phase, qid=step.qid, idx=step.idx, paused=step.paused,
-                          answer=answer_rows)
+        d, rows = self._phase_event(step.phase, qid=step.qid, idx=step.idx, paused=step.paused,
+                                    answer=answer_rows)
+        self._log("phase", d, rows)
 
     def _answer_rows(self, decided: InterviewState, qid: str | None) -> Derived | None:
         answer = decided.answer(qid) if qid is not None else None
@@ -306,14 +423,39 @@ class InterviewFlow:
         logged = self.state.question(qid)
         return PlannedQuestion(text=logged.text if logged else "", topic="unknown")
 
-    async def _analyze(self, qid: str, skipped: bool) -> None:
+    def _start_analysis(self, qid: str, skipped: bool) -> None:
+        """Analyse the answer to ``qid`` in a task of its own."""
         question = self._planned(qid)
         answer = self.state.answer(qid)
         text = "" if answer is None or skipped else answer.transcript
-        metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
         code = None
         if answer is not None and not skipped and answer.code.strip():
             code = CodeAnswer(answer.code, answer.code_lang)
+        # The coaching sums up the answer's delivery when it sees the answer's end logged:
+        # the phase event this decision logged before.
+        ended = self._unsettled[-1] if self._unsettled else None
+        task = asyncio.create_task(
+            self._analyze(qid, skipped, question, text, code, ended, self._analysis),
+            name=f"analysis-{self.interview_id}",
+        )
+        self._analysis = task
+        self._analyses.add(task)
+        task.add_done_callback(self._analysed)
+
+    def _analysed(self, task: asyncio.Task[StoredEvent | None]) -> None:
+        self._analyses.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("interview %s: the analysis could not be logged", self.interview_id,
+                      exc_info=task.exception())
+
+    async def _analyze(
+        self, qid: str, skipped: bool, question: PlannedQuestion, text: str,
+        code: CodeAnswer | None, ended: asyncio.Future[StoredEvent | None] | None,
+        previous: asyncio.Task[StoredEvent | None] | None,
+    ) -> StoredEvent | None:
+        if ended is not None:
+            await self._delivered(ended)
+        metrics = {SKIPPED: 1.0} if skipped else self.coaching.metrics_for(qid)
         timeline = self.coaching.timeline_for(qid)
         try:
             if code is not None:
@@ -323,14 +465,14 @@ class InterviewFlow:
         except Exception:
             log.exception("interview %s: analysis failed; logging an empty one", self.interview_id)
             result = AnswerAnalysis(0.0, "The analysis could not be produced.", (), (), {}, False)
+        # Recorded with the analysis: which interviewer produced it (after any fallback).
+        source = str(getattr(self.interviewer, "source", "local"))[:16]
         d = {
             "qid": qid, "score": round(float(result.score), 2), "summary": result.summary,
             "strengths": list(result.strengths), "improvements": list(result.improvements),
             "rubric": {name: round(float(v), 2) for name, v in result.rubric.items()},
         }
-        # Recorded with the analysis: which interviewer produced it (after any fallback).
         interview_id = self.interview_id
-        source = str(getattr(self.interviewer, "source", "local"))[:16]
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
             await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
@@ -342,24 +484,46 @@ class InterviewFlow:
                     pauses=[list(pause) for pause in timeline.pauses],
                 )
 
-        await self._emit("analysis", d, rows)
+        if previous is not None:
+            # The analyses are logged in the order of the answers.
+            await asyncio.wait((previous,))
+        return await self.writer.append(
+            Append(self.interview_id, "analysis", d, now_ms(), derived=rows)
+        )
+
+    async def _analyses_logged(self) -> None:
+        """Wait until every started analysis is logged and applied to ``state``."""
+        task = self._analysis
+        if task is None:
+            return
+        if not task.done():
+            await asyncio.wait((task,))
+        if not task.cancelled() and task.exception() is None:
+            stored = task.result()
+            if stored is not None:
+                await self._applied(stored.seq)
 
     async def _ask_next_or_finish(self) -> None:
-        self._catch_up()  # an instructor's question may have come in during the analysis
-        state = self.state
-        if state.waiting_asks:
+        self._catch_up()  # an instructor's question may have come in meanwhile
+        if self.state.waiting_asks:
+            await self._analyses_logged()
             await self._ask_instructor()
             return
+        state = self.state
         interrupted = state.interrupted_question()
         if interrupted is not None:
             # An instructor's question came in between: back to the one it interrupted.
+            await self._analyses_logged()
             await self._phase(InterviewPhase.ASKING, qid=interrupted.qid, idx=interrupted.idx)
             return
+        number = next_question_number(state, self.spec.questions_total)
         last = follow_up_candidate(state)
         if last is not None and may_follow_up(state, last):
             answer = state.answer(last)
             question = self.asked.get(last)
             if question is not None and answer is not None:
+                if number is not None and number <= len(self.plan):
+                    await self._prefetch(self.plan[number - 1])
                 follow = await self.interviewer.follow_up(question, answer.transcript)
                 if follow is not None:
                     parent = state.question(last)
@@ -367,16 +531,34 @@ class InterviewFlow:
                     await self._ask(follow, idx=parent.idx, kind=QuestionKind.FOLLOW_UP,
                                     parent_qid=last)
                     return
-        number = next_question_number(state, self.spec.questions_total)
         if number is None:
             await self._finish()
             return
         if len(self.plan) < number:
             self.plan = await self.interviewer.plan_questions(self.spec, self.history)
-        await self._ask(self.plan[number - 1], idx=number, kind=QuestionKind.MAIN, parent_qid=None,
-                        save_plan=True)
+        question = self.plan[number - 1]
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched.question is not question:
+            await prefetched.cancel()
+            prefetched = None
+        await self._ask(question, idx=number, kind=QuestionKind.MAIN, parent_qid=None,
+                        save_plan=True, prefetched=prefetched)
+
+    async def _prefetch(self, question: PlannedQuestion) -> None:
+        """Start phrasing ``question``, unless that is under way already."""
+        if self._prefetched is not None and self._prefetched.question is question:
+            return
+        await self._drop_prefetched()
+        self._prefetched = _Prefetched(question, aiter(self.interviewer.ask(question)))
+
+    async def _drop_prefetched(self) -> None:
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:
+            await prefetched.cancel()
 
     async def _finish(self) -> None:
+        await self._drop_prefetched()
+        await self._analyses_logged()
         state = self.state
         results = []
         for analysis in state.analyses:
@@ -429,6 +611,12 @@ class InterviewFlow:
         if not steps:
             return []
         return [_Pending(Decision(True, tuple(steps)), state)]
+
+
+async def _aclose(stream: Any) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def _planned(item: Mapping[str, Any]) -> PlannedQuestion:
