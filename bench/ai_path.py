@@ -2,17 +2,19 @@
 
 A real server process runs the Gemini interviewer against the loopback fake Gemini (the
 one the tests use), which answers every call after a fixed delay. After each answer the
-server analyses it, asks whether to follow up and streams the next question: three calls
-in a row, each waiting the fake's delay. The overhead is the time the candidate waits
-minus the fake's own delays on the calls made in that interval: what the engine adds
-(logging, state machine, SDK, HTTP, fan-out).
+server analyses it, asks whether to follow up and streams the next question. The overhead
+is the time the candidate waits minus the fake's delays that lay on the critical path:
+the longest chain of calls made in that interval, each sent after the one before it had
+its answer (calls made side by side overlap their delays, so they count once). That is
+what the engine adds: logging, state machine, SDK, HTTP, fan-out. The raw time to the
+first delta and the number of calls made are reported beside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bench.common import RESULTS, engine_server
@@ -91,14 +93,33 @@ class _Timed(Candidate):
                 pass
 
 
-async def _interview(base_url: str, gemini: _Gemini,
-                     questions: int) -> list[tuple[float, int]]:
+@dataclass(frozen=True)
+class Sample:
+    waited_ms: float  # answer_end sent to the first question.delta received
+    calls: int  # Gemini calls answered in that interval
+    critical: int  # of those, how many delays lay one after another
+
+    def overhead_ms(self, delay_s: float) -> float:
+        return self.waited_ms - self.critical * delay_s * 1000
+
+
+def _critical_calls(arrivals: list[float], delay_s: float) -> int:
+    """The longest chain of calls each of which arrived after the one before it was
+    answered (``delay_s`` after its arrival)."""
+    chain: list[int] = []
+    for i, arrived in enumerate(arrivals):
+        before = [chain[j] for j in range(i) if arrivals[j] + delay_s <= arrived]
+        chain.append(1 + max(before, default=0))
+    return max(chain, default=0)
+
+
+async def _interview(base_url: str, gemini: _Gemini, questions: int) -> list[Sample]:
     api = Api(base_url)
     await api.sign_up("candidate")
     interview = await api.create_interview(questions)
     candidate = _Timed(api, interview, Profile())
     await candidate.start()
-    overheads: list[tuple[float, int]] = []
+    samples: list[Sample] = []
     try:
         await candidate.send("state", {"action": "start"})
         for _ in range(questions):
@@ -118,13 +139,14 @@ async def _interview(base_url: str, gemini: _Gemini,
                                   or candidate.phase == "finished")
             if candidate.first_delta is None:
                 break  # the last answer: the interview finishes instead
-            calls = sum(1 for t in gemini.arrivals[calls_before:] if t <= candidate.first_delta)
+            made = [t for t in gemini.arrivals[calls_before:]
+                    if t + gemini.delay_s <= candidate.first_delta]
             waited = candidate.first_delta - sent
-            overheads.append(((waited - calls * gemini.delay_s) * 1000, calls))
+            samples.append(Sample(waited * 1000, len(made), _critical_calls(made, gemini.delay_s)))
     finally:
         await candidate.close()
         await api.close()
-    return overheads
+    return samples
 
 
 async def _measure(url: str, questions: int, delay_s: float) -> dict[str, Any]:
@@ -133,13 +155,15 @@ async def _measure(url: str, questions: int, delay_s: float) -> dict[str, Any]:
         fake.default = gemini
         with engine_server(url, GEMINI_API_KEY="bench-key", GEMINI_BASE_URL=fake.base_url,
                            GEMINI_TIMEOUT_S="10") as (base, _):
-            overheads = await _interview(base, gemini, questions)
-    if not overheads:
+            samples = await _interview(base, gemini, questions)
+    if not samples:
         raise RuntimeError("no answer reached the next question")
-    return {"fake_delay_ms": delay_s * 1000, "answers": len(overheads),
-            "calls_per_answer": sorted({calls for _, calls in overheads}),
-            "overhead_ms": percentiles([ms for ms, _ in overheads]),
-            "samples_ms": [round(ms, 2) for ms, _ in overheads]}
+    return {"fake_delay_ms": delay_s * 1000, "answers": len(samples),
+            "calls_per_answer": sorted({s.calls for s in samples}),
+            "critical_calls_per_answer": sorted({s.critical for s in samples}),
+            "overhead_ms": percentiles([s.overhead_ms(delay_s) for s in samples]),
+            "to_first_delta_ms": percentiles([s.waited_ms for s in samples]),
+            "samples_ms": [round(s.overhead_ms(delay_s), 2) for s in samples]}
 
 
 def run(url: str, *, questions: int = 11, delay_s: float = 0.1) -> dict[str, Any]:
