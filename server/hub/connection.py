@@ -7,11 +7,12 @@ connection's :class:`Outbox`, so nothing the room does ever waits on this socket
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from quart import Websocket
 
@@ -55,6 +56,29 @@ _PONG = encode(Pong())
 CATCH_UP_PAGE = 500
 
 
+# The writer task yields to the event loop after this many frames in a row.
+YIELD_EVERY_FRAMES = 16
+
+
+def frame_sender(websocket: Websocket) -> Callable[[bytes], Awaitable[None]]:
+    """Send binary frames of an accepted socket straight to the ASGI server.
+
+    Quart's ``Websocket.send`` first yields to the event loop (``sleep(0)``) and afterwards
+    fires a signal: for every frame a full turn of the loop, so a member with frames queued
+    got one per turn. Where Quart's websocket is not built on an ASGI send callable (its
+    internals changed), its ``send`` is used."""
+    bound = getattr(websocket, "_send", None)
+    if isinstance(bound, functools.partial) and bound.args and callable(bound.args[0]):
+        asgi_send = bound.args[0]
+
+        async def send(frame: bytes) -> None:
+            await asgi_send({"type": "websocket.send", "bytes": frame, "text": None})
+
+        return send
+    log.warning("sending websocket frames through Quart's Websocket.send")
+    return websocket.send
+
+
 class Closing(Exception):
     def __init__(self, code: int, reason: str = "", error: Error | None = None) -> None:
         super().__init__(reason)
@@ -83,6 +107,7 @@ class Connection:
     ) -> None:
         self.hub = hub
         self.websocket = websocket
+        self._send_frame = frame_sender(websocket)
         self.user = user
         self.user_id = str(user.id)
         self.display_name = user.display_name
@@ -101,7 +126,8 @@ class Connection:
         # Shutting down: data messages are no longer taken (the client resends them elsewhere).
         self.draining = False
         self._sending = False
-        self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None]]] = deque()
+        # (seq, the write's future, when it was received)
+        self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None], float]] = deque()
         self._next_audio_chunk = 0
         self._catch_up_from = 0
         self._live_from = 0
@@ -197,7 +223,7 @@ class Connection:
         and closes the socket afterwards."""
         self.draining = True
         while self._in_flight and not self.outbox.closed:
-            await asyncio.wait([future for _, future in self._in_flight])
+            await asyncio.wait([future for _, future, _ in self._in_flight])
             await asyncio.sleep(0)  # let the done callbacks settle and acknowledge
         while not self.outbox.closed and (
             len(self.outbox) or self.ack_sent < self.acked or self._sending
@@ -291,14 +317,16 @@ class Connection:
     # ----- the writer task ---------------------------------------------------
 
     async def _write(self) -> None:
+        send = self._send_frame
         try:
             sent_upto = await self._catch_up()
+            sent = 0
             while True:
                 self._sending = False
                 ack, item = await self.outbox.get()
                 self._sending = True
                 if ack is not None:
-                    await self.websocket.send(encode(Ack(upto=ack)))
+                    await send(encode(Ack(upto=ack)))
                     self.ack_sent = ack
                     metrics.FRAMES_OUT["ack"].inc()
                 else:
@@ -307,9 +335,12 @@ class Connection:
                         if item.seq <= sent_upto:
                             continue
                         sent_upto = item.seq
-                    await self.websocket.send(item.frame)
+                    await send(item.frame)
                     metrics.FRAMES_OUT.get(item.kind, metrics.FRAMES_OUT_OTHER).inc()
                 self.outbox.sent()
+                sent += 1
+                if sent % YIELD_EVERY_FRAMES == 0:
+                    await asyncio.sleep(0)  # a long queue must not hold the loop
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -319,7 +350,7 @@ class Connection:
 
     async def _catch_up(self) -> int:
         """Send logged events after the client's ``last_seq`` up to where live delivery began."""
-        await self.websocket.send(self._welcome_frame)
+        await self._send_frame(self._welcome_frame)
         after = self._catch_up_from
         upto = self._live_from - 1
         while after < upto:
@@ -334,7 +365,7 @@ class Connection:
                 event = from_row(row)
                 if self.role == "candidate" and not event.visible_to_candidate():
                     continue
-                await self.websocket.send(event.frame)
+                await self._send_frame(event.frame)
                 metrics.FRAMES_OUT.get(event.kind, metrics.FRAMES_OUT_OTHER).inc()
         return max(after, self._catch_up_from)
 
@@ -468,24 +499,21 @@ class Connection:
         self._track(seq, future)
 
     def _track(self, seq: int, future: asyncio.Future[StoredEvent | None]) -> None:
-        self._in_flight.append((seq, future))
-        received = time.perf_counter()
+        self._in_flight.append((seq, future, time.perf_counter()))
+        future.add_done_callback(self._settle)
 
-        def settled(_: object) -> None:
-            metrics.ACK_LATENCY.observe(time.perf_counter() - received)
-            self._settle()
-
-        future.add_done_callback(settled)
-
-    def _settle(self) -> None:
+    def _settle(self, _: object = None) -> None:
         """Acknowledge, in order, every data message whose write has finished."""
         advanced = False
-        while self._in_flight and self._in_flight[0][1].done():
-            seq, future = self._in_flight.popleft()
+        in_flight = self._in_flight
+        now = time.perf_counter()
+        while in_flight and in_flight[0][1].done():
+            seq, future, received = in_flight.popleft()
             if future.exception() is not None:
                 # Never acknowledge what is not stored: the client reconnects and resends.
                 self.close_soon(CloseCode.INTERNAL, f"message {seq} could not be stored")
                 break
+            metrics.ACK_LATENCY.observe(now - received)
             self.acked = seq
             advanced = True
         if advanced:
