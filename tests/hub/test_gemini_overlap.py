@@ -53,7 +53,7 @@ async def test_the_next_question_streams_while_the_answer_is_analysed(
 ) -> None:
     def slow_analysis(request: Request) -> Reply:
         reply = gemini(request)
-        return replace(reply, delay_s=1.0) if is_analysis(request) else reply
+        return replace(reply, delay_s=2.0) if is_analysis(request) else reply
 
     async with FakeGemini() as fake:
         fake.default = slow_analysis
