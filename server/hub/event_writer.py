@@ -67,6 +67,8 @@ class Append:
     audio: Chunk | None = None
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # ``d`` encoded, by ``append``: off the writer's serial path.
+    payload: bytes | None = field(default=None, init=False, repr=False)
 
 
 def now_ms() -> int:
@@ -169,6 +171,12 @@ class EventWriter:
             self.buffered_frames += 1
             self.buffered_bytes += frame_bytes
             item.result.add_done_callback(lambda _: self._release(frame_bytes))
+        if item.refused is None:
+            try:
+                item.payload = pack(item.d if type(item.d) is dict else dict(item.d))
+            except Exception as error:
+                _fail(item, error)
+                return item.result
         self._queue.put_nowait(item)
         return item.result
 
@@ -294,49 +302,64 @@ async def _write_batch(
 ) -> list[StoredEvent | None]:
     """Write ``batch`` with ``log_events`` (migration 0009): one statement locks the
     interviews' rows, drops candidate frames already stored (same stream and client seq),
-    gives the rest the next gapless ``seq``, inserts them, records refusals, moves the heads,
-    NOTIFYs and advances the audio streams' recordings positions. Without derived writes it
-    is the whole transaction, one round trip."""
+    gives the rest the next gapless ``seq``, inserts them, records refusals, moves the heads
+    and the audio streams' positions, and NOTIFYs. Without derived writes it is the whole
+    transaction, one round trip."""
+    # A candidate frame twice in the batch (a resend) is sent once.
+    sent: list[Append] = []
+    seen: set[tuple[uuid.UUID, str, int]] = set()
     audio: dict[tuple[uuid.UUID, str], Chunk] = {}
+    refusals = False
     for item in batch:
+        if item.refused is not None:
+            refusals = True
+        elif item.stream is not None and item.client_seq is not None:
+            key = (item.interview_id, item.stream, item.client_seq)
+            if key in seen:
+                continue
+            seen.add(key)
+        sent.append(item)
         chunk = item.audio
         if chunk is not None and item.refused is None:
             audio.setdefault((chunk.interview_id, chunk.stream), chunk)
     files = list(audio.values())
-    arguments = (
-        [item.interview_id for item in batch],
-        [item.kind for item in batch],
-        [item.stream for item in batch],
-        [item.client_seq for item in batch],
-        [item.ts for item in batch],
-        [None if item.refused is not None else pack(item.d if type(item.d) is dict else dict(item.d))
-         for item in batch],
-        [None if item.audio is None else item.audio.chunk for item in batch],
-        [item.refused for item in batch],
-        [c.interview_id for c in files],
-        [c.stream for c in files],
-        [c.mime[:100] for c in files],
-        [file_name(c.interview_id, c.stream, c.mime) for c in files],
-        NOTIFY_CHANNEL,
-        origin,
-    )
     try:
-        seqs = await pg.fetchval(_LOG_EVENTS, *arguments)
+        seqs = await pg.fetchval(
+            _LOG_EVENTS,
+            sorted({item.interview_id for item in sent}),
+            [item.interview_id for item in sent],
+            [item.kind for item in sent],
+            [item.stream for item in sent],
+            [item.client_seq for item in sent],
+            [item.ts for item in sent],
+            [item.payload for item in sent],
+            # All NULL (no audio, no refusal) is sent empty: unnest pads it with NULLs.
+            [None if item.audio is None else item.audio.chunk for item in sent] if audio else [],
+            [item.refused for item in sent] if refusals else [],
+            [c.interview_id for c in files],
+            [c.stream for c in files],
+            [c.mime[:100] for c in files],
+            [file_name(c.interview_id, c.stream, c.mime) for c in files],
+            NOTIFY_CHANNEL,
+            origin,
+        )
     except asyncpg.exceptions.NoDataFoundError as error:
         raise InterviewGone(str(error)) from error
     stored: list[StoredEvent | None] = [
-        None if seq is None else StoredEvent(
-            interview_id=item.interview_id, seq=seq, kind=item.kind, ts=item.ts, d=item.d,
-            stream=item.stream, client_seq=item.client_seq)
-        for item, seq in zip(batch, seqs)
+        None if seq is None else
+        StoredEvent(item.interview_id, seq, item.kind, item.ts, item.d, item.stream, item.client_seq)
+        for item, seq in zip(sent, seqs)
     ]
-    for item, event in zip(batch, stored):
+    for item, event in zip(sent, stored):
         if event is not None and item.derived is not None:
             await item.derived(pg, event)
-    return stored
+    if len(sent) == len(batch):
+        return stored
+    events = {id(item): event for item, event in zip(sent, stored)}
+    return [events.get(id(item)) for item in batch]
 
 
-_LOG_EVENTS = "SELECT log_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+_LOG_EVENTS = "SELECT log_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 
 
 def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:

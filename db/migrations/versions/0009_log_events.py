@@ -14,55 +14,66 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# The arrays p_* hold one entry per item of the batch, in order; a_* one per audio stream
-# of the batch (what a new recordings row is made of). Returns each item's seq, NULL for
-# a refused frame or one already stored.
+# The arrays p_* hold one entry per item of the batch, in order, each candidate frame
+# (stream and client seq) at most once; a_* one per audio stream of the batch (what a new
+# recordings row is made of); p_interviews the batch's interviews, sorted and distinct.
+# Returns each item's seq, NULL for a refused frame or one already stored.
 LOG_EVENTS = """
 CREATE FUNCTION log_events(
+    p_interviews uuid[],
     p_interview uuid[], p_kind text[], p_stream text[], p_client_seq bigint[], p_ts bigint[],
     p_payload bytea[], p_chunk integer[], p_refused text[],
     a_interview uuid[], a_stream text[], a_mime text[], a_file text[],
     p_channel text, p_origin text
 ) RETURNS bigint[] LANGUAGE plpgsql AS $$
 DECLARE
-    wanted uuid[] := ARRAY(SELECT DISTINCT w FROM unnest(p_interview) AS w ORDER BY w);
-    locked bigint;
+    locked_ids uuid[];
+    locked_heads bigint[];
     gone uuid;
     seqs bigint[];
     disordered text;
 BEGIN
     -- Every writer locks its interviews' rows in id order, so writers cannot deadlock. The
     -- next statement takes its snapshot once they are locked: it sees every frame stored
-    -- for these interviews by any process, and their current heads.
-    PERFORM 1 FROM interviews WHERE id = ANY(wanted) ORDER BY id FOR UPDATE;
-    GET DIAGNOSTICS locked = ROW_COUNT;
-    IF locked < cardinality(wanted) THEN
-        SELECT w INTO gone FROM unnest(wanted) AS w
-        WHERE NOT EXISTS (SELECT 1 FROM interviews WHERE id = w) LIMIT 1;
+    -- for these interviews by any process.
+    SELECT array_agg(l.id ORDER BY l.id), array_agg(l.head_seq ORDER BY l.id)
+    INTO locked_ids, locked_heads
+    FROM (SELECT id, head_seq FROM interviews WHERE id = ANY(p_interviews)
+          ORDER BY id FOR UPDATE) AS l;
+    IF coalesce(cardinality(locked_ids), 0) < cardinality(p_interviews) THEN
+        SELECT w INTO gone FROM unnest(p_interviews) AS w
+        WHERE NOT w = ANY(coalesce(locked_ids, '{}')) LIMIT 1;
         RAISE EXCEPTION 'interview % is gone', gone USING ERRCODE = 'no_data_found';
     END IF;
 
     WITH input AS (
-        SELECT * FROM unnest(p_interview, p_kind, p_stream, p_client_seq, p_ts, p_payload,
-                             p_chunk, p_refused)
-            WITH ORDINALITY AS u(interview_id, kind, stream, client_seq, ts, payload, chunk,
-                                 refused, n)
-    ), candidates AS (
-        SELECT i.*, row_number() OVER (PARTITION BY i.interview_id, i.stream, i.client_seq
-                                       ORDER BY i.n) AS copy
-        FROM input i WHERE i.refused IS NULL
+        -- What deduplication and numbering need; the payloads are read once, to insert.
+        SELECT * FROM unnest(p_interview, p_stream, p_client_seq, p_refused, p_chunk, p_ts)
+            WITH ORDINALITY AS u(interview_id, stream, client_seq, refused, chunk, ts, n)
+    ), heads AS (
+        SELECT * FROM unnest(locked_ids, locked_heads) AS h(id, head)
+    ), streams AS (
+        -- A frame past the highest client seq stored for its stream is new: only the
+        -- others (a resend) are looked up one by one.
+        SELECT s.interview_id, s.stream, (SELECT max(e.client_seq) FROM events e
+            WHERE e.interview_id = s.interview_id AND e.stream = s.stream) AS top
+        FROM (SELECT DISTINCT interview_id, stream FROM input
+              WHERE stream IS NOT NULL AND client_seq IS NOT NULL AND refused IS NULL) AS s
     ), fresh AS (
-        -- A candidate frame is stored once: not if stored already, nor twice in the batch.
-        SELECT * FROM candidates c
-        WHERE c.stream IS NULL OR c.client_seq IS NULL OR (c.copy = 1 AND NOT EXISTS (
-            SELECT 1 FROM events e WHERE e.interview_id = c.interview_id
-            AND e.stream = c.stream AND e.client_seq = c.client_seq))
+        SELECT i.* FROM input i
+        LEFT JOIN streams s ON s.interview_id = i.interview_id AND s.stream = i.stream
+        WHERE i.refused IS NULL AND (i.client_seq IS NULL OR s.top IS NULL
+            OR i.client_seq > s.top OR NOT EXISTS (
+                SELECT 1 FROM events e WHERE e.interview_id = i.interview_id
+                AND e.stream = i.stream AND e.client_seq = i.client_seq))
     ), numbered AS (
-        SELECT f.*, v.head_seq + row_number() OVER (PARTITION BY f.interview_id ORDER BY f.n) AS seq
-        FROM fresh f JOIN interviews v ON v.id = f.interview_id
+        SELECT f.*, h.head + row_number() OVER (PARTITION BY f.interview_id ORDER BY f.n) AS seq
+        FROM fresh f JOIN heads h ON h.id = f.interview_id
     ), stored AS (
         INSERT INTO events (interview_id, seq, kind, stream, client_seq, ts, payload)
-        SELECT interview_id, seq, kind, stream, client_seq, ts, payload FROM numbered
+        SELECT nb.interview_id, nb.seq, w.kind, nb.stream, nb.client_seq, nb.ts, w.payload
+        FROM unnest(p_kind, p_payload) WITH ORDINALITY AS w(kind, payload, n)
+        JOIN numbered nb ON nb.n = w.n
     ), refusals AS (
         INSERT INTO refused_frames (interview_id, stream, client_seq, code)
         SELECT interview_id, stream, client_seq, refused FROM input WHERE refused IS NOT NULL
@@ -115,5 +126,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION log_events(uuid[], text[], text[], bigint[], bigint[], bytea[],"
+    op.execute("DROP FUNCTION log_events(uuid[], uuid[], text[], text[], bigint[], bigint[], bytea[],"
                " integer[], text[], uuid[], text[], text[], text[], text, text)")
