@@ -99,8 +99,8 @@ async def test_a_recordings_folder_gone_mid_interview_loses_nothing(database_url
             await finish_answer(candidate, sent)
             assert "could not be written" in (tmp_path / "server.log").read_text()  # and logged
 
-            # The folder is back: the recording catches up from the log with the next chunk
-            # that is written after the retry delay.
+            # The folder is back: once the stream's retry is due, the recording catches up
+            # from the log, and the chunks still coming are appended after it.
             folder.unlink()
             (tmp_path / "recordings.away").rename(folder)
             rest = iter(frames[300:])
