@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Self
 from .enums import NoteTarget, Role, StateAction, TranscriptSource
 from .errors import ErrorCode, ProtocolError
 from .fields import (
+    MAX_INT,
     check_bool,
     check_int,
     check_optional_number,
@@ -167,12 +168,8 @@ class FaceFrame:
             check_bool(self.blink, "blink")
 
     def to_payload(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"t": self.t, "present": self.present}
-        for name in _FACE_OPTIONAL:
-            value = getattr(self, name)
-            if value is not None:
-                d[name] = value
-        return d
+        # The fields in their order, absent ones left out (``t`` and ``present`` never are).
+        return {name: value for name, value in self.__dict__.items() if value is not None}
 
     @classmethod
     @payload_parser
@@ -192,16 +189,54 @@ class FaceFrame:
         )
 
 
-_FACE_OPTIONAL = (
-    "yaw",
-    "pitch",
-    "roll",
-    "eye_contact",
-    "emotion",
-    "emotion_score",
-    "smile",
-    "blink",
+_FACE_NUMBERS = (
+    ("yaw", -180, 180),
+    ("pitch", -180, 180),
+    ("roll", -180, 180),
+    ("eye_contact", 0, 1),
 )
+_FACE_SHARES = (("emotion_score", 0, 1), ("smile", 0, 1))
+
+
+def _well_formed_frame(item: object, limits: Limits) -> FaceFrame | None:
+    """The frame, when ``item`` is a well-formed one; None sends it down the full path,
+    which says what is wrong. Face frames arrive 15 a second per candidate, so the
+    common case is checked here once, inline, instead of field by field twice."""
+    if type(item) is not dict or len(item) > limits.max_items:
+        return None
+    get = item.get
+    t = get("t")
+    present = get("present")
+    if type(t) is not int or not 0 <= t <= MAX_INT or type(present) is not bool:
+        return None
+    values: dict[str, Any] = {"t": t, "present": present}
+    for name, low, high in _FACE_NUMBERS:
+        value = get(name)
+        if value is not None and not (
+            (type(value) is float or type(value) is int) and low <= value <= high
+        ):
+            return None
+        values[name] = value
+    emotion = get("emotion")
+    if emotion is not None and (
+        type(emotion) is not str or not emotion or len(emotion) > limits.max_emotion_chars
+    ):
+        return None
+    values["emotion"] = emotion
+    for name, low, high in _FACE_SHARES:
+        value = get(name)
+        if value is not None and not (
+            (type(value) is float or type(value) is int) and low <= value <= high
+        ):
+            return None
+        values[name] = value
+    blink = get("blink")
+    if blink is not None and type(blink) is not bool:
+        return None
+    values["blink"] = blink
+    frame = object.__new__(FaceFrame)
+    frame.__dict__.update(values)
+    return frame
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,7 +259,8 @@ class Face:
     def from_payload(cls, d: Mapping[str, Any], limits: Limits) -> Self:
         items = list_items(required(d, "frames"), "frames", limits.max_face_frames)
         frames = tuple(
-            FaceFrame.from_payload(map_items(item, f"frames[{i}]", limits.max_items), limits)
+            _well_formed_frame(item, limits)
+            or FaceFrame.from_payload(map_items(item, f"frames[{i}]", limits.max_items), limits)
             for i, item in enumerate(items)
         )
         return cls(frames=frames)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import AsyncIterator
 
@@ -19,6 +20,7 @@ from server.hub import route as live
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
+from server.interviewer.tailoring import compile_skill_patterns
 from server.lifecycle import files
 from server.observability.instrument import instrument_http, observe_resources
 from server.routes import (
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         observe_resources(app)
         # Recording folders whose removal a crash interrupted.
         await files.sweep(app.db, settings.recordings_dir, settings.uploads_dir)
+        await asyncio.to_thread(compile_skill_patterns)
         try:
             yield
         finally:

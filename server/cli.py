@@ -87,6 +87,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="seconds of sending before the measured window")
     load.add_argument("--processes", type=int, default=0,
                       help="client processes (default: one per 50 candidates, at most the CPUs)")
+    load.add_argument("--answer-seconds", type=float,
+                      help="how long each answer lasts (default 60)")
+    load.add_argument("--think-seconds", type=float,
+                      help="pause after a question before answering (default 3)")
     load.add_argument("--server-pid", type=int, help="the server's process id, to report its CPU")
     load.add_argument("--json", dest="json_out", help="write the result to this JSON file")
     load.add_argument("--no-verify-log", action="store_true",
@@ -101,6 +105,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _profile(default: Any, args: argparse.Namespace) -> Any:
+    from dataclasses import replace
+
+    return replace(
+        default,
+        answer_s=default.answer_s if args.answer_seconds is None else args.answer_seconds,
+        think_s=default.think_s if args.think_seconds is None else args.think_seconds,
+    )
+
+
 def _loadtest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -108,9 +122,11 @@ def _loadtest(args: argparse.Namespace) -> int:
     from server.loadtest.runner import search_report
     from server.loadtest.session import Profile
 
-    if args.candidates < 1 or args.observers_per_candidate < 0 or args.duration <= 0:
-        print("error: --candidates must be >= 1, --observers-per-candidate >= 0 and "
-              "--duration > 0", file=sys.stderr)
+    if (args.candidates < 1 or args.observers_per_candidate < 0 or args.duration <= 0
+            or (args.answer_seconds is not None and args.answer_seconds <= 0)
+            or (args.think_seconds is not None and args.think_seconds < 0)):
+        print("error: --candidates must be >= 1, --observers-per-candidate >= 0, "
+              "--duration and --answer-seconds > 0, --think-seconds >= 0", file=sys.stderr)
         return EXIT_USAGE
     if args.search and (args.step < 1 or args.max_candidates < args.candidates):
         print("error: --step must be >= 1 and --max-candidates >= --candidates",
@@ -125,7 +141,7 @@ def _loadtest(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         warmup_s=max(0.0, args.warmup),
         processes=args.processes or default_processes(steps[-1]),
-        profile=Profile(),
+        profile=_profile(Profile(), args),
         verify_log=not args.no_verify_log,
     )
     out = Path(args.json_out) if args.json_out else None

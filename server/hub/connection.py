@@ -101,7 +101,8 @@ class Connection:
         # Shutting down: data messages are no longer taken (the client resends them elsewhere).
         self.draining = False
         self._sending = False
-        self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None]]] = deque()
+        # (seq, the write's future, when it was received)
+        self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None], float]] = deque()
         self._next_audio_chunk = 0
         self._catch_up_from = 0
         self._live_from = 0
@@ -197,7 +198,7 @@ class Connection:
         and closes the socket afterwards."""
         self.draining = True
         while self._in_flight and not self.outbox.closed:
-            await asyncio.wait([future for _, future in self._in_flight])
+            await asyncio.wait([future for _, future, _ in self._in_flight])
             await asyncio.sleep(0)  # let the done callbacks settle and acknowledge
         while not self.outbox.closed and (
             len(self.outbox) or self.ack_sent < self.acked or self._sending
@@ -468,24 +469,21 @@ class Connection:
         self._track(seq, future)
 
     def _track(self, seq: int, future: asyncio.Future[StoredEvent | None]) -> None:
-        self._in_flight.append((seq, future))
-        received = time.perf_counter()
+        self._in_flight.append((seq, future, time.perf_counter()))
+        future.add_done_callback(self._settle)
 
-        def settled(_: object) -> None:
-            metrics.ACK_LATENCY.observe(time.perf_counter() - received)
-            self._settle()
-
-        future.add_done_callback(settled)
-
-    def _settle(self) -> None:
+    def _settle(self, _: object = None) -> None:
         """Acknowledge, in order, every data message whose write has finished."""
         advanced = False
-        while self._in_flight and self._in_flight[0][1].done():
-            seq, future = self._in_flight.popleft()
+        in_flight = self._in_flight
+        now = time.perf_counter()
+        while in_flight and in_flight[0][1].done():
+            seq, future, received = in_flight.popleft()
             if future.exception() is not None:
                 # Never acknowledge what is not stored: the client reconnects and resends.
                 self.close_soon(CloseCode.INTERNAL, f"message {seq} could not be stored")
                 break
+            metrics.ACK_LATENCY.observe(now - received)
             self.acked = seq
             advanced = True
         if advanced:

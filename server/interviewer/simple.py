@@ -88,7 +88,7 @@ class SimpleInterviewer:
         style = self._style(question, entry)
         if entry is None and not points and style == "technical":
             return None
-        result = self._assess(question, answer, points, style, {})
+        result = await asyncio.to_thread(self._assess, question, answer, points, style, {})
         if not result.words or "gibberish" in result.flags:
             return None
         topic = (entry.topic if entry else question.topic) + FOLLOW_UP_SUFFIX
@@ -144,7 +144,10 @@ class SimpleInterviewer:
         entry = self._entry(question)
         points = self._points(question, entry)
         style = self._style(question, entry)
-        result = self._assess(question, "" if skipped else answer, points, style, metrics)
+        # Milliseconds of pure Python for a long answer: in a thread, like planning.
+        result = await asyncio.to_thread(
+            self._assess, question, "" if skipped else answer, points, style, metrics
+        )
         spoken = analysis(result, len(points), skipped)
         coding = question.coding or (entry is not None and entry.coding)
         if skipped or not (coding or code is not None):

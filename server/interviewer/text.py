@@ -60,6 +60,7 @@ def words(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A crude stem: one common suffix off, then at most ``STEM_CHARS`` letters, so that
     "shortener" and "shortening" meet."""
@@ -90,11 +91,22 @@ def stems_overlap(wanted: Iterable[str], have: frozenset[str]) -> int:
 
 
 def occurs(wanted: str, have: frozenset[str]) -> bool:
+    """Whether ``wanted`` is in ``have``, or one of the two prefixes the other (both of at
+    least ``MIN_STEM`` letters)."""
     if wanted in have:
         return True
     if len(wanted) < MIN_STEM:
         return False
-    return any(len(s) >= MIN_STEM and (s.startswith(wanted) or wanted.startswith(s)) for s in have)
+    if wanted in _long_prefixes(have):
+        return True
+    return any(wanted[:end] in have for end in range(MIN_STEM, len(wanted)))
+
+
+@functools.lru_cache(maxsize=256)
+def _long_prefixes(have: frozenset[str]) -> frozenset[str]:
+    """Every prefix of at least ``MIN_STEM`` letters of the stems in ``have``: the same sets
+    are asked about once per word of an answer."""
+    return frozenset(s[:end] for s in have for end in range(MIN_STEM, len(s) + 1))
 
 
 # What may follow a keyword's word in the text: inflections and derivations, so that
@@ -118,10 +130,13 @@ class Keyword:
 
     phrase: str
     source: str
+    # Text the phrase's words need in any form: most keywords are absent from an answer,
+    # and a substring test tells that far sooner than the pattern.
+    needles: tuple[str, ...] = ()
 
-    @functools.cached_property
+    @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile(self.source)
+        return _compiled(self.source)
 
     @classmethod
     def of(cls, phrase: str) -> Keyword:
@@ -130,17 +145,32 @@ class Keyword:
             raise ValueError(f"keyword {phrase!r} has no letters or digits")
         pieces = [_word_pattern(p) for p in parts]
         body = r"(?: [a-z0-9]+)? ".join(pieces)
-        return cls(" ".join(parts), rf"(?:^| ){body}(?= |$)")
+        return cls(" ".join(parts), rf"(?:^| ){body}(?= |$)", tuple(map(_word_root, parts)))
 
     def found_in(self, normalized: str) -> bool:
+        for needle in self.needles:
+            if needle not in normalized:
+                return False
         return self.pattern.search(normalized) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _compiled(source: str) -> re.Pattern[str]:
+    # Shared by equal keywords (a job description's skills are made afresh per interview).
+    return re.compile(source)
+
+
+def _word_root(word: str) -> str:
+    """The letters every form :func:`_word_pattern` accepts begins with."""
+    if len(word) > 3 and word[-1] in "esy" and not word.endswith("ss") and not word.isdigit():
+        return word[:-1]
+    return word
 
 
 def _word_pattern(word: str) -> str:
     if len(word) <= 2 or word.isdigit():
         return re.escape(word)
-    if len(word) > 3 and word[-1] in "esy" and not word.endswith("ss"):
-        word = word[:-1]
+    word = _word_root(word)
     double = re.escape(word[-1]) + "?" if word[-1] not in "aeiouy" else ""
     return re.escape(word) + double + SUFFIX
 

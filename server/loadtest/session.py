@@ -44,15 +44,16 @@ SENTENCES = (
 
 @dataclass(frozen=True)
 class Profile:
-    """What one candidate sends per second (the browser's defaults)."""
+    """What one candidate sends per second (the browser's defaults), and how long it takes
+    to start answering and to answer (a spoken interview answer runs one to two minutes)."""
 
     face_fps: float = 15.0
     face_batch: int = 5
     transcript_per_s: float = 3.0
     audio_per_s: float = 4.0
     audio_bytes: int = 1024
-    think_s: float = 1.0
-    answer_s: float = 8.0
+    think_s: float = 3.0
+    answer_s: float = 60.0
     questions: int = 20
 
 
