@@ -7,11 +7,12 @@ connection's :class:`Outbox`, so nothing the room does ever waits on this socket
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from quart import Websocket
 
@@ -55,6 +56,29 @@ _PONG = encode(Pong())
 CATCH_UP_PAGE = 500
 
 
+# The writer task yields to the event loop after this many frames in a row.
+YIELD_EVERY_FRAMES = 16
+
+
+def frame_sender(websocket: Websocket) -> Callable[[bytes], Awaitable[None]]:
+    """Send binary frames of an accepted socket straight to the ASGI server.
+
+    Quart's ``Websocket.send`` first yields to the event loop (``sleep(0)``) and afterwards
+    fires a signal: for every frame a full turn of the loop, so a member with frames queued
+    got one per turn. Where Quart's websocket is not built on an ASGI send callable (its
+    internals changed), its ``send`` is used."""
+    bound = getattr(websocket, "_send", None)
+    if isinstance(bound, functools.partial) and bound.args and callable(bound.args[0]):
+        asgi_send = bound.args[0]
+
+        async def send(frame: bytes) -> None:
+            await asgi_send({"type": "websocket.send", "bytes": frame, "text": None})
+
+        return send
+    log.warning("sending websocket frames through Quart's Websocket.send")
+    return websocket.send
+
+
 class Closing(Exception):
     def __init__(self, code: int, reason: str = "", error: Error | None = None) -> None:
         super().__init__(reason)
@@ -83,6 +107,7 @@ class Connection:
     ) -> None:
         self.hub = hub
         self.websocket = websocket
+        self._send_frame = frame_sender(websocket)
         self.user = user
         self.user_id = str(user.id)
         self.display_name = user.display_name
@@ -292,14 +317,16 @@ class Connection:
     # ----- the writer task ---------------------------------------------------
 
     async def _write(self) -> None:
+        send = self._send_frame
         try:
             sent_upto = await self._catch_up()
+            sent = 0
             while True:
                 self._sending = False
                 ack, item = await self.outbox.get()
                 self._sending = True
                 if ack is not None:
-                    await self.websocket.send(encode(Ack(upto=ack)))
+                    await send(encode(Ack(upto=ack)))
                     self.ack_sent = ack
                     metrics.FRAMES_OUT["ack"].inc()
                 else:
@@ -308,9 +335,12 @@ class Connection:
                         if item.seq <= sent_upto:
                             continue
                         sent_upto = item.seq
-                    await self.websocket.send(item.frame)
+                    await send(item.frame)
                     metrics.FRAMES_OUT.get(item.kind, metrics.FRAMES_OUT_OTHER).inc()
                 self.outbox.sent()
+                sent += 1
+                if sent % YIELD_EVERY_FRAMES == 0:
+                    await asyncio.sleep(0)  # a long queue must not hold the loop
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -320,7 +350,7 @@ class Connection:
 
     async def _catch_up(self) -> int:
         """Send logged events after the client's ``last_seq`` up to where live delivery began."""
-        await self.websocket.send(self._welcome_frame)
+        await self._send_frame(self._welcome_frame)
         after = self._catch_up_from
         upto = self._live_from - 1
         while after < upto:
@@ -335,7 +365,7 @@ class Connection:
                 event = from_row(row)
                 if self.role == "candidate" and not event.visible_to_candidate():
                     continue
-                await self.websocket.send(event.frame)
+                await self._send_frame(event.frame)
                 metrics.FRAMES_OUT.get(event.kind, metrics.FRAMES_OUT_OTHER).inc()
         return max(after, self._catch_up_from)
 

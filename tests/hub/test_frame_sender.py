@@ -1,0 +1,47 @@
+"""Frames go straight to the ASGI server (not through Quart's per-frame loop turn)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from quart import Quart, websocket
+
+from server.hub.connection import frame_sender
+
+
+async def test_frames_go_straight_to_the_asgi_send_callable() -> None:
+    app = Quart(__name__)
+    used_quart_send: list[bool] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        current = websocket._get_current_object()  # type: ignore[attr-defined]
+        send = frame_sender(current)
+        used_quart_send.append(send == current.send)
+        await send(b"\x81\xa1t\xa4pong")
+        await send(b"second")
+
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await incoming.put({"type": "websocket.connect"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return await incoming.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "websocket.close":
+            await incoming.put({"type": "websocket.disconnect", "code": 1000})
+
+    scope = {"type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.3"},
+             "http_version": "1.1", "scheme": "ws", "path": "/ws", "raw_path": b"/ws",
+             "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "subprotocols": [],
+             "extensions": {"websocket.http.response": {}}}
+    await asyncio.wait_for(app(scope, receive, send), 10)  # type: ignore[arg-type]
+
+    assert used_quart_send == [False]
+    frames = [m["bytes"] for m in sent if m["type"] == "websocket.send"]
+    assert frames == [b"\x81\xa1t\xa4pong", b"second"]
