@@ -19,6 +19,7 @@ from server.database import Database
 from server.hub import recordings as recordings_module
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.recordings import Chunk, RecordingStore, RecordingWriter
+from server.lifecycle.deletion import delete_interview
 from server.validation import registration
 
 MIME = "audio/webm;codecs=opus"
@@ -237,3 +238,22 @@ async def test_an_audio_chunk_out_of_order_is_not_logged(database: Database) -> 
         assert row["next_chunk"] == 2
     finally:
         await writer.stop()
+
+
+async def test_audio_of_an_interview_deleted_before_it_was_written_leaves_no_file(
+    database: Database, tmp_path: Path
+) -> None:
+    interview, stream = await new_interview(database), "stream-g"
+    store = RecordingStore(tmp_path)
+    files = RecordingWriter(database.engine, store)  # handed the audio, not yet writing
+    writer = EventWriter(database.engine, lambda _: None, origin="deleted", recordings=files)
+    writer.start()
+    try:
+        await log_audio(writer, interview, stream, payloads(5, seed=7))
+        assert await delete_interview(database, tmp_path, interview)
+        files.start()
+    finally:
+        await writer.stop()
+        await files.stop(timeout_s=10)  # writes (or skips) everything handed over first
+        store.close()
+    assert not (tmp_path / str(interview)).exists()
