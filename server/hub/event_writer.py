@@ -67,6 +67,11 @@ class Append:
     audio: Chunk | None = None
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # Called as soon as ``result`` is set (stored, a duplicate, or failed): a plain call, where
+    # a done callback per frame would cost a context copy and a turn of the event loop.
+    settled: Callable[[], None] | None = None
+    # The frame's size on the wire while it counts against the buffer bound.
+    frame_bytes: int = field(default=0, init=False, repr=False)
     # ``d`` encoded, by ``append``: off the writer's serial path.
     payload: bytes | None = field(default=None, init=False, repr=False)
 
@@ -141,9 +146,9 @@ class EventWriter:
                 item = self._queue.get_nowait()
                 if item is not _STOP:
                     left += 1
-                    _fail(item, Unavailable("the server stopped before this could be stored"))
+                    self._fail(item, Unavailable("the server stopped before this could be stored"))
             for item in self._writing:
-                _fail(item, Unavailable("the server stopped before this could be stored"))
+                self._fail(item, Unavailable("the server stopped before this could be stored"))
             log.error("stopping with %d events not stored (none was acknowledged)",
                       left + len(self._writing))
         await self._connection.release()
@@ -170,19 +175,36 @@ class EventWriter:
                 raise Unavailable(f"{reason}; this message was not taken: send it again later")
             self.buffered_frames += 1
             self.buffered_bytes += frame_bytes
-            item.result.add_done_callback(lambda _: self._release(frame_bytes))
+            item.frame_bytes = frame_bytes
         if item.refused is None:
             try:
                 item.payload = pack(item.d if type(item.d) is dict else dict(item.d))
             except Exception as error:
-                _fail(item, error)
+                self._fail(item, error)
                 return item.result
         self._queue.put_nowait(item)
         return item.result
 
-    def _release(self, frame_bytes: int) -> None:
-        self.buffered_frames -= 1
-        self.buffered_bytes -= frame_bytes
+    def _resolve(self, item: Append, event: StoredEvent | None) -> None:
+        if not item.result.done():
+            item.result.set_result(event)
+            self._settled(item)
+
+    def _fail(self, item: Append, error: BaseException) -> None:
+        if not item.result.done():
+            item.result.set_exception(error)
+            self._settled(item)
+
+    def _settled(self, item: Append) -> None:
+        if item.frame_bytes:
+            self.buffered_frames -= 1
+            self.buffered_bytes -= item.frame_bytes
+            item.frame_bytes = 0
+        if item.settled is not None:
+            try:
+                item.settled()
+            except Exception:
+                log.exception("acting on a settled append failed")
 
     async def _next_batch(self) -> list[Append]:
         batch = [await self._queue.get()]
@@ -240,7 +262,7 @@ class EventWriter:
                     continue
                 if len(batch) == 1:
                     log.exception("event could not be stored")
-                    _fail(batch[0], error)
+                    self._fail(batch[0], error)
                     return
                 # One bad item must not sink the others: write them one by one.
                 for item in batch:
@@ -250,8 +272,7 @@ class EventWriter:
         self.batches += 1
         self.committed += sum(event is not None for event in stored)
         for item, event in zip(batch, stored):
-            if not item.result.done():
-                item.result.set_result(event)
+            self._resolve(item, event)
         events = [event for event in stored if event is not None]
         if events:
             try:
@@ -365,11 +386,6 @@ _LOG_EVENTS = "SELECT log_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $
 def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("event could not be stored: %s", future.exception())
-
-
-def _fail(item: Append, error: Exception) -> None:
-    if not item.result.done():
-        item.result.set_exception(error)
 
 
 _STOP: Any = object()
