@@ -6,6 +6,7 @@ word ("I like", "what kind of") rather than nagging about legitimate speech.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -56,10 +57,17 @@ def count_fillers(words: list[str], thresholds: Thresholds) -> int:
         if word in thresholds.filler_words:
             if word != "like" or prev not in LIKE_NOT_FILLER_AFTER:
                 count += 1
-        elif REPEATS.sub(r"\1", word) in thresholds.filler_sounds:
+        elif _squeezed(word) in thresholds.filler_sounds:
             count += 1
         i += 1
     return count
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _squeezed(word: str) -> str:
+    """Runs of one letter made one ("ummm" is "um"): every transcript word of every live
+    interview comes through here, so each distinct word is worked out once."""
+    return REPEATS.sub(r"\1", word)
 
 
 def _phrase_is_filler(first: str, prev: str) -> bool:

@@ -440,7 +440,7 @@ class Connection:
             return
         self._track(seq, self.hub.writer.append(Append(
             interview_id=self.interview.id, kind="", d={}, ts=now_ms(), stream=self.stream,
-            client_seq=seq, refused=str(code),
+            client_seq=seq, refused=str(code), settled=self._settle,
         )))
 
     def _refusal(self, message: Any) -> tuple[ErrorCode, str] | None:
@@ -486,7 +486,7 @@ class Connection:
                 Append(
                     interview_id=self.interview.id, kind=kind, d=d, ts=now_ms(),
                     stream=self.stream, client_seq=seq if self.stream is not None else None,
-                    audio=audio,
+                    audio=audio, settled=self._settle,
                 ),
                 frame_bytes=frame_bytes,
             )
@@ -499,10 +499,12 @@ class Connection:
         self._track(seq, future)
 
     def _track(self, seq: int, future: asyncio.Future[StoredEvent | None]) -> None:
+        """Acknowledge ``seq`` once its write settles: the writer calls ``_settle`` then."""
         self._in_flight.append((seq, future, time.perf_counter()))
-        future.add_done_callback(self._settle)
+        if future.done():  # settled already, before it was tracked (it could not be packed)
+            self._settle()
 
-    def _settle(self, _: object = None) -> None:
+    def _settle(self) -> None:
         """Acknowledge, in order, every data message whose write has finished."""
         advanced = False
         in_flight = self._in_flight

@@ -4,9 +4,11 @@ Every logged event goes through :class:`EventWriter`. One task per process takes
 what is queued, closes a batch after ``max_delay_s`` or ``max_batch`` events,
 and writes it in one transaction: lock the interviews' rows, drop candidate
 frames already stored (same stream and client seq), give the rest the next
-gapless ``seq``, insert them with COPY, run the derived writes that belong to
-them, move the heads and ``NOTIFY`` other processes. Only after the commit are
-the waiting appends resolved, so acknowledgement and broadcast follow durability.
+gapless ``seq``, insert them, run the derived writes that belong to them, move
+the heads and the audio streams' positions, and ``NOTIFY`` other processes. Only
+after the commit are the waiting appends resolved, so acknowledgement and
+broadcast follow durability; then the committed audio goes to the recording
+writer, which appends it to the files off the acknowledgement path.
 
 When the database is away the batch is retried with backoff (the pool replaces dead
 connections), the process is told it is degraded, and client frames wait in a bounded
@@ -24,11 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
-from sqlalchemy.exc import DBAPIError, InterfaceError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, pack
-from server.hub.recordings import Chunk, RecordingStore
+from server.hub.held_connection import HeldConnection, is_connection_error, is_transient
+from server.hub.recordings import Chunk, RecordingWriter, file_name
 from server.observability.metrics import WRITER_BATCH, WRITER_COMMIT
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,13 @@ class Append:
     audio: Chunk | None = None
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    # Called as soon as ``result`` is set (stored, a duplicate, or failed): a plain call, where
+    # a done callback per frame would cost a context copy and a turn of the event loop.
+    settled: Callable[[], None] | None = None
+    # The frame's size on the wire while it counts against the buffer bound.
+    frame_bytes: int = field(default=0, init=False, repr=False)
+    # ``d`` encoded, by ``append``: off the writer's serial path.
+    payload: bytes | None = field(default=None, init=False, repr=False)
 
 
 def now_ms() -> int:
@@ -81,14 +90,15 @@ class EventWriter:
         on_commit: Committed,
         *,
         origin: str,
-        recordings: RecordingStore | None = None,
+        recordings: RecordingWriter | None = None,
         max_batch: int = 500,
         max_delay_s: float = 0.002,
         max_pending: int = 20_000,
         max_pending_bytes: int = 64 * 1024 * 1024,
         on_health: Health | None = None,
     ) -> None:
-        self._engine = engine
+        self._connection = HeldConnection(engine, "event writer")
+        # Committed audio chunks go there, to be appended to their recordings' files.
         self._recordings = recordings
         # Names this process in its notifications, so it can skip its own.
         self.origin = origin
@@ -105,8 +115,6 @@ class EventWriter:
         self._task: asyncio.Task[None] | None = None
         # The batch being written (and retried while the database is away).
         self._writing: list[Append] = []
-        self._connection: AsyncConnection | None = None
-        self._raw: asyncpg.Connection | None = None
         self.healthy = True
         self._outage_since: float | None = None
         self.outages = 0
@@ -138,12 +146,12 @@ class EventWriter:
                 item = self._queue.get_nowait()
                 if item is not _STOP:
                     left += 1
-                    _fail(item, Unavailable("the server stopped before this could be stored"))
+                    self._fail(item, Unavailable("the server stopped before this could be stored"))
             for item in self._writing:
-                _fail(item, Unavailable("the server stopped before this could be stored"))
+                self._fail(item, Unavailable("the server stopped before this could be stored"))
             log.error("stopping with %d events not stored (none was acknowledged)",
                       left + len(self._writing))
-        await self._release_connection()
+        await self._connection.release()
 
     def append_in_background(self, item: Append) -> None:
         """Log a server event nobody waits for (a nudge, a notice); a failure is logged."""
@@ -167,13 +175,36 @@ class EventWriter:
                 raise Unavailable(f"{reason}; this message was not taken: send it again later")
             self.buffered_frames += 1
             self.buffered_bytes += frame_bytes
-            item.result.add_done_callback(lambda _: self._release(frame_bytes))
+            item.frame_bytes = frame_bytes
+        if item.refused is None:
+            try:
+                item.payload = pack(item.d if type(item.d) is dict else dict(item.d))
+            except Exception as error:
+                self._fail(item, error)
+                return item.result
         self._queue.put_nowait(item)
         return item.result
 
-    def _release(self, frame_bytes: int) -> None:
-        self.buffered_frames -= 1
-        self.buffered_bytes -= frame_bytes
+    def _resolve(self, item: Append, event: StoredEvent | None) -> None:
+        if not item.result.done():
+            item.result.set_result(event)
+            self._settled(item)
+
+    def _fail(self, item: Append, error: BaseException) -> None:
+        if not item.result.done():
+            item.result.set_exception(error)
+            self._settled(item)
+
+    def _settled(self, item: Append) -> None:
+        if item.frame_bytes:
+            self.buffered_frames -= 1
+            self.buffered_bytes -= item.frame_bytes
+            item.frame_bytes = 0
+        if item.settled is not None:
+            try:
+                item.settled()
+            except Exception:
+                log.exception("acting on a settled append failed")
 
     async def _next_batch(self) -> list[Append]:
         batch = [await self._queue.get()]
@@ -231,7 +262,7 @@ class EventWriter:
                     continue
                 if len(batch) == 1:
                     log.exception("event could not be stored")
-                    _fail(batch[0], error)
+                    self._fail(batch[0], error)
                     return
                 # One bad item must not sink the others: write them one by one.
                 for item in batch:
@@ -241,14 +272,18 @@ class EventWriter:
         self.batches += 1
         self.committed += sum(event is not None for event in stored)
         for item, event in zip(batch, stored):
-            if not item.result.done():
-                item.result.set_result(event)
+            self._resolve(item, event)
         events = [event for event in stored if event is not None]
         if events:
             try:
                 self._on_commit(events)
             except Exception:
                 log.exception("delivering committed events failed")
+            if self._recordings is not None:
+                audio = [(item.audio, event) for item, event in zip(batch, stored)
+                         if event is not None and item.audio is not None]
+                if audio:
+                    self._recordings.submit(audio)
 
     def _set_healthy(self, healthy: bool) -> None:
         if healthy == self.healthy:
@@ -271,209 +306,86 @@ class EventWriter:
 
     async def _write(self, batch: list[Append]) -> list[StoredEvent | None]:
         """Write one batch in one transaction on the writer's own connection."""
-        pg = await self._pg()
+        pg = await self._connection.get()
         try:
-            async with pg.transaction():
-                return await _write_batch(pg, batch, self.origin, self._recordings)
+            if any(item.derived is not None for item in batch):
+                async with pg.transaction():
+                    return await _write_batch(pg, batch, self.origin)
+            return await _write_batch(pg, batch, self.origin)
         except Exception as error:
             if is_connection_error(error):
-                await self._drop_connection()
+                await self._connection.drop()
             raise
-
-    async def _pg(self) -> asyncpg.Connection:
-        # The writer keeps one pooled connection checked out: a checkout per batch would
-        # cost the pool's liveness ping, a round trip, on every batch. A lost connection
-        # shows as an error on the next statement and is replaced then.
-        if self._connection is None:
-            connection = await self._engine.connect()
-            try:
-                raw = await connection.get_raw_connection()
-            except BaseException:
-                await connection.close()
-                raise
-            self._connection = connection
-            self._raw = raw.driver_connection  # type: ignore[assignment]
-        assert self._raw is not None
-        return self._raw
-
-    async def _drop_connection(self) -> None:
-        connection, self._connection, self._raw = self._connection, None, None
-        if connection is None:
-            return
-        try:
-            await connection.invalidate()
-        except Exception:
-            log.debug("invalidating the writer's connection failed", exc_info=True)
-        try:
-            await connection.close()
-        except Exception:
-            log.debug("closing the writer's connection failed", exc_info=True)
-
-    async def _release_connection(self) -> None:
-        connection, self._connection, self._raw = self._connection, None, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:  # the database may be the reason we are stopping
-                log.debug("releasing the writer's connection failed", exc_info=True)
 
 
 async def _write_batch(
-    pg: asyncpg.Connection, batch: list[Append], origin: str, recordings: RecordingStore | None
+    pg: asyncpg.Connection, batch: list[Append], origin: str
 ) -> list[StoredEvent | None]:
-    interview_ids = sorted({item.interview_id for item in batch})
-    heads, existing = await _lock_heads(pg, interview_ids, batch)
-    stored: list[StoredEvent | None] = []
+    """Write ``batch`` with ``log_events`` (migration 0009): one statement locks the
+    interviews' rows, drops candidate frames already stored (same stream and client seq),
+    gives the rest the next gapless ``seq``, inserts them, records refusals, moves the heads
+    and the audio streams' positions, and NOTIFYs. Without derived writes it is the whole
+    transaction, one round trip."""
+    # A candidate frame twice in the batch (a resend) is sent once.
+    sent: list[Append] = []
     seen: set[tuple[uuid.UUID, str, int]] = set()
-    records: list[tuple[Any, ...]] = []
-    refusals: list[Append] = []
+    audio: dict[tuple[uuid.UUID, str], Chunk] = {}
+    refusals = False
     for item in batch:
-        if item.interview_id not in heads:
-            raise InterviewGone(str(item.interview_id))
         if item.refused is not None:
-            refusals.append(item)
-            stored.append(None)
-            continue
-        if item.stream is not None and item.client_seq is not None:
+            refusals = True
+        elif item.stream is not None and item.client_seq is not None:
             key = (item.interview_id, item.stream, item.client_seq)
-            if key in existing or key in seen:
-                stored.append(None)
+            if key in seen:
                 continue
             seen.add(key)
-        heads[item.interview_id] += 1
-        event = StoredEvent(
-            interview_id=item.interview_id,
-            seq=heads[item.interview_id],
-            kind=item.kind,
-            ts=item.ts,
-            d=item.d,
-            stream=item.stream,
-            client_seq=item.client_seq,
-        )
-        stored.append(event)
-        records.append(
-            (event.interview_id, event.seq, event.kind, event.stream, event.client_seq,
-             event.ts, pack(event.d if type(event.d) is dict else dict(event.d)))
-        )
-    if refusals:
-        await pg.execute(
-            "INSERT INTO refused_frames (interview_id, stream, client_seq, code)"
-            " SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[])"
-            " ON CONFLICT DO NOTHING",
-            [r.interview_id for r in refusals], [r.stream for r in refusals],
-            [r.client_seq for r in refusals], [r.refused for r in refusals],
-        )
-    if records:
-        await pg.copy_records_to_table(
-            "events",
-            records=records,
-            columns=("interview_id", "seq", "kind", "stream", "client_seq", "ts", "payload"),
-        )
-        audio = [(item.audio, event) for item, event in zip(batch, stored)
-                 if event is not None and item.audio is not None]
-        if audio:
-            if recordings is None:
-                raise RuntimeError("audio chunks need a recording store")
-            await recordings.write_batch(pg, audio)
-        for item, event in zip(batch, stored):
-            if event is not None and item.derived is not None:
-                await item.derived(pg, event)
-        moved = [(i, heads[i]) for i in interview_ids]
-        # Heads and notifications in one statement: one round trip fewer per batch.
-        await pg.execute(
-            "WITH moved AS (UPDATE interviews SET head_seq = v.head"
-            " FROM unnest($1::uuid[], $2::bigint[]) AS v(id, head)"
-            " WHERE interviews.id = v.id RETURNING interviews.id, interviews.head_seq)"
-            " SELECT pg_notify($3, moved.id::text || ':' || moved.head_seq::text || ':' || $4)"
-            " FROM moved",
-            [i for i, _ in moved],
-            [h for _, h in moved],
+        sent.append(item)
+        chunk = item.audio
+        if chunk is not None and item.refused is None:
+            audio.setdefault((chunk.interview_id, chunk.stream), chunk)
+    files = list(audio.values())
+    try:
+        seqs = await pg.fetchval(
+            _LOG_EVENTS,
+            sorted({item.interview_id for item in sent}),
+            [item.interview_id for item in sent],
+            [item.kind for item in sent],
+            [item.stream for item in sent],
+            [item.client_seq for item in sent],
+            [item.ts for item in sent],
+            [item.payload for item in sent],
+            # All NULL (no audio, no refusal) is sent empty: unnest pads it with NULLs.
+            [None if item.audio is None else item.audio.chunk for item in sent] if audio else [],
+            [item.refused for item in sent] if refusals else [],
+            [c.interview_id for c in files],
+            [c.stream for c in files],
+            [c.mime[:100] for c in files],
+            [file_name(c.interview_id, c.stream, c.mime) for c in files],
             NOTIFY_CHANNEL,
             origin,
         )
-    return stored
-
-
-async def _lock_heads(
-    pg: asyncpg.Connection, interview_ids: list[uuid.UUID], batch: list[Append]
-) -> tuple[dict[uuid.UUID, int], set[tuple[uuid.UUID, str, int]]]:
-    """Lock the interviews' rows and read their heads, and find which of the batch's
-    candidate frames are stored already (a resend), in one round trip.
-
-    The frames are looked up with the statement's snapshot, taken before the locks: a
-    frame that another process stored meanwhile is caught by the unique key instead (the
-    batch fails and its items are written one by one, each looked up afresh)."""
-    frames = [
-        (item.interview_id, item.stream, item.client_seq)
-        for item in batch
-        if item.stream is not None and item.client_seq is not None and item.refused is None
+    except asyncpg.exceptions.NoDataFoundError as error:
+        raise InterviewGone(str(error)) from error
+    stored: list[StoredEvent | None] = [
+        None if seq is None else
+        StoredEvent(item.interview_id, seq, item.kind, item.ts, item.d, item.stream, item.client_seq)
+        for item, seq in zip(sent, seqs)
     ]
-    rows = await pg.fetch(
-        "WITH locked AS (SELECT id, head_seq FROM interviews WHERE id = ANY($1::uuid[])"
-        " ORDER BY id FOR UPDATE)"
-        " SELECT id, head_seq, NULL::text AS stream, NULL::bigint AS client_seq FROM locked"
-        " UNION ALL"
-        " SELECT e.interview_id, NULL, e.stream, e.client_seq FROM events e"
-        " JOIN unnest($2::uuid[], $3::text[], $4::bigint[]) AS f(interview_id, stream, client_seq)"
-        " ON e.interview_id = f.interview_id AND e.stream = f.stream"
-        " AND e.client_seq = f.client_seq",
-        interview_ids,
-        [f[0] for f in frames],
-        [f[1] for f in frames],
-        [f[2] for f in frames],
-    )
-    heads: dict[uuid.UUID, int] = {}
-    existing: set[tuple[uuid.UUID, str, int]] = set()
-    for row in rows:
-        if row["head_seq"] is not None:
-            heads[row["id"]] = row["head_seq"]
-        else:
-            existing.add((row["id"], row["stream"], row["client_seq"]))
-    return heads, existing
+    for item, event in zip(sent, stored):
+        if event is not None and item.derived is not None:
+            await item.derived(pg, event)
+    if len(sent) == len(batch):
+        return stored
+    events = {id(item): event for item, event in zip(sent, stored)}
+    return [events.get(id(item)) for item in batch]
 
 
-_CONNECTION_ERRORS = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,  # server shutting down or restarting
-)
-
-
-# Errors a retry of the same transaction can get past.
-_TRANSIENT_ERRORS = (
-    asyncpg.exceptions.DeadlockDetectedError,
-    asyncpg.exceptions.SerializationError,
-)
-
-
-def is_transient(error: BaseException | None) -> bool:
-    while error is not None:
-        if isinstance(error, _TRANSIENT_ERRORS):
-            return True
-        error = error.__cause__ or getattr(error, "orig", None)
-    return False
-
-
-def is_connection_error(error: BaseException | None) -> bool:
-    """True when the database could not be reached, as opposed to a bad statement."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    while error is not None:
-        if isinstance(error, (*_CONNECTION_ERRORS, InterfaceError)):
-            return True
-        error = error.__cause__ or getattr(error, "orig", None)
-    return False
+_LOG_EVENTS = "SELECT log_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
 
 
 def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("event could not be stored: %s", future.exception())
-
-
-def _fail(item: Append, error: Exception) -> None:
-    if not item.result.done():
-        item.result.set_exception(error)
 
 
 _STOP: Any = object()

@@ -19,7 +19,7 @@ from server.hub.events import StoredEvent, from_row
 from server.hub.notify import NotifyListener
 from server.flow import InterviewState, apply_event
 from server.hub.interview_flow import InterviewerFactory, InterviewFlow
-from server.hub.recordings import RecordingStore
+from server.hub.recordings import RecordingStore, RecordingWriter
 from server.hub.room import Room
 from server.interviewer import PlannedQuestion
 from server.lifecycle.deletion import ACCESS_CHANNEL, EVERYONE
@@ -45,8 +45,9 @@ class Hub:
         self.db = db
         self.origin = secrets.token_hex(8)
         self.rooms: dict[uuid.UUID, Room] = {}
+        self.recording_writer = RecordingWriter(db.engine, recordings)
         self.writer = EventWriter(
-            db.engine, self._committed, origin=self.origin, recordings=recordings,
+            db.engine, self._committed, origin=self.origin, recordings=self.recording_writer,
             max_pending=settings.event_buffer_frames,
             max_pending_bytes=settings.event_buffer_bytes, on_health=self._writer_health,
         )
@@ -66,6 +67,7 @@ class Hub:
         self._background: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        self.recording_writer.start()
         self.writer.start()
         self.listener.start()
         try:
@@ -101,7 +103,11 @@ class Hub:
         for room in list(self.rooms.values()):
             if room.flow is not None:
                 await room.flow.stop()
+        stop_by = asyncio.get_running_loop().time() + WRITER_STOP_S
         await self.writer.stop(timeout_s=WRITER_STOP_S)
+        # The audio just committed goes to the files too, in what is left of the time.
+        await self.recording_writer.stop(
+            timeout_s=max(0.0, stop_by - asyncio.get_running_loop().time()))
         await self.listener.stop()
         for room in list(self.rooms.values()):
             if room.flow is not None:

@@ -1,14 +1,17 @@
 """Audio recordings: each candidate stream's chunks appended, in order, to one file.
 
 File names are made here (interview id and a hash of the stream id), never taken
-from user input. A chunk is written at the recording's committed size before
-the transaction that indexes it commits, so a crash between the two leaves only
-bytes past the committed size, which the next chunk overwrites and readers never
-see: ``recordings.size_bytes`` is the truth.
+from user input. The event log holds every audio chunk, and the event writer moves
+the stream's ``recordings.next_chunk`` in the transaction that logs it. The file
+follows after that commit, off the acknowledgement path: :class:`RecordingWriter`
+appends the committed chunks at the recording's committed size, then indexes them
+(``recording_chunks``) and moves ``size_bytes`` in a transaction of its own. A crash
+in between leaves only bytes past the committed size, which the next write
+overwrites and readers never see: ``recordings.size_bytes`` is the truth.
 
-Audio chunks are in the event log as well. When a recording cannot be written (disk
-full, folder unwritable) only ``next_chunk`` moves on; the file lags behind and
-catches up from the log at the next write that works.
+A file behind its stream's ``next_chunk`` (the process stopped before writing it,
+or the disk was full, the folder unwritable) catches up from the log: at start-up,
+once the database is back, and when a failed stream's retry is due.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ import asyncio
 import hashlib
 import logging
 import os
+import random
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, unpack
+from server.hub.held_connection import HeldConnection, is_connection_error, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -86,85 +92,17 @@ class RecordingStore:
     def path(self, name: str) -> Path:
         return self.root / name
 
-    async def write_batch(
-        self, pg: asyncpg.Connection, appended: Sequence[tuple[Chunk, StoredEvent]]
-    ) -> None:
-        """Append a batch's chunks inside its transaction: one file write and one
-        fdatasync per stream, whatever the number of chunks."""
-        streams: dict[tuple[uuid.UUID, str], list[tuple[Chunk, StoredEvent]]] = {}
-        for chunk, event in appended:
-            streams.setdefault((chunk.interview_id, chunk.stream), []).append((chunk, event))
-        keys = list(streams)
-        rows = {
-            (row["interview_id"], row["stream"]): row
-            for row in await pg.fetch(
-                "SELECT r.id, r.interview_id, r.stream, r.file_name, r.size_bytes, r.next_chunk,"
-                " coalesce(last.chunk + 1, 0) AS file_chunks, coalesce(last.event_seq, 0) AS file_seq"
-                " FROM recordings r JOIN unnest($1::uuid[], $2::text[]) AS k(interview_id, stream)"
-                " ON r.interview_id = k.interview_id AND r.stream = k.stream"
-                " LEFT JOIN LATERAL (SELECT c.chunk, c.event_seq FROM recording_chunks c"
-                " WHERE c.recording_id = r.id ORDER BY c.chunk DESC LIMIT 1) last ON true"
-                " ORDER BY r.id FOR UPDATE OF r",
-                [k[0] for k in keys], [k[1] for k in keys],
-            )
-        }
-        writes: list[_Write] = []
-        for key, items in streams.items():
-            row = rows.get(key)
-            if row is None:
-                first_chunk, first_event = items[0]
-                row = await pg.fetchrow(
-                    "INSERT INTO recordings (id, interview_id, stream, mime, file_name, size_bytes,"
-                    " next_chunk, started_ts) VALUES ($1, $2, $3, $4, $5, 0, 0, $6)"
-                    " RETURNING id, file_name, size_bytes, next_chunk, 0 AS file_chunks,"
-                    " 0 AS file_seq",
-                    uuid.uuid4(), key[0], key[1], first_chunk.mime[:100],
-                    file_name(key[0], key[1], first_chunk.mime), first_event.ts,
-                )
-                assert row is not None
-            expected = row["next_chunk"]
-            for chunk, _ in items:
-                if chunk.chunk != expected:
-                    raise ValueError(f"audio chunk {chunk.chunk} out of order (next is {expected})")
-                expected += 1
-            pieces = [(c.chunk, c.data, e.seq, e.ts) for c, e in items]
-            if self._may_write(key):
-                if row["file_chunks"] < row["next_chunk"]:
-                    # Earlier chunks never reached the file: take them from the log first.
-                    logged = await _logged_chunks(pg, key, row["file_seq"])
-                    pieces = [p for p in logged
-                              if row["file_chunks"] <= p[0] < row["next_chunk"]] + pieces
-                writes.append(_Write(key, row["id"], self.path(row["file_name"]),
-                                     row["size_bytes"], pieces))
-            else:
-                await _advance(pg, [(row["id"], row["size_bytes"], expected)])
-        failures = await self._write_all(writes)
-        chunk_rows: list[tuple[Any, ...]] = []
-        moved: list[tuple[uuid.UUID, int, int]] = []
-        for write in writes:
-            error = failures.get(write.key)
-            if error is not None:
-                # Only the stream's position moves on: the file keeps its committed size.
-                moved.append((write.recording_id, write.offset, write.pieces[-1][0] + 1))
-                self._failed(write.key, error)
-                continue
-            self._failing.pop(write.key, None)
-            offset = write.offset
-            for number, data, seq, ts in write.pieces:
-                chunk_rows.append((write.recording_id, number, offset, len(data), seq, ts))
-                offset += len(data)
-            moved.append((write.recording_id, offset, write.pieces[-1][0] + 1))
-        if chunk_rows:
-            await pg.executemany(
-                "INSERT INTO recording_chunks (recording_id, chunk, byte_offset, byte_length,"
-                " event_seq, ts) VALUES ($1, $2, $3, $4, $5, $6)",
-                chunk_rows,
-            )
-        await _advance(pg, moved)
+    def _retry_at(self, key: tuple[uuid.UUID, str]) -> float | None:
+        """When a failing stream's recording may be tried again (None: it is not failing)."""
+        failing = self._failing.get(key)
+        return None if failing is None else failing.retry_at
 
     def _may_write(self, key: tuple[uuid.UUID, str]) -> bool:
         failing = self._failing.get(key)
         return failing is None or self._clock() >= failing.retry_at
+
+    def _written(self, key: tuple[uuid.UUID, str]) -> None:
+        self._failing.pop(key, None)
 
     def _failed(self, key: tuple[uuid.UUID, str], error: OSError) -> None:
         previous = self._failing.get(key)
@@ -232,28 +170,291 @@ class _Write:
     pieces: list[tuple[int, bytes, int, int]]
 
 
-async def _logged_chunks(
-    pg: asyncpg.Connection, key: tuple[uuid.UUID, str], after_seq: int
-) -> list[tuple[int, bytes, int, int]]:
-    """The stream's audio chunks logged after event ``after_seq`` (the last one in the file)."""
+# (chunk number, data, event seq, ts)
+Piece = tuple[int, bytes, int, int]
+Key = tuple[uuid.UUID, str]
+# Chunks read from the log in one go, per stream that catches up: a long way behind
+# is caught up over several batches.
+LOG_CHUNKS = 256
+
+
+class RecordingWriter:
+    """Appends committed audio to the recordings' files, one task on a connection of its
+    own, batching whatever accumulated while it was busy.
+
+    Per stream, with the stream locked against other processes' writers, it compares the
+    file (its indexed chunks) with ``next_chunk``: what is missing is taken from memory when
+    the chunks handed over start where the file ends, else from the log. Each stream's bytes
+    are written and fdatasynced in a thread of their own, then indexed in one statement.
+    Memory is only a shortcut: past ``max_pending_bytes`` the chunks are dropped and read
+    from the log later, so a slow disk cannot hold the process's memory."""
+
+    def __init__(self, engine: AsyncEngine, store: RecordingStore, *,
+                 max_pending_bytes: int = 64 * 1024 * 1024) -> None:
+        self.store = store
+        self._connection = HeldConnection(engine, "recording writer")
+        self._max_pending_bytes = max_pending_bytes
+        # Per stream, the committed chunks to append in order; None: read them from the log.
+        self._pending: dict[Key, list[Piece] | None] = {}
+        self._pending_bytes = 0
+        # Streams whose write failed, to catch up from the log once their retry is due.
+        self._retries: dict[Key, float] = {}
+        self._catch_up = True
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="recording-writer")
+
+    def submit(self, appended: Iterable[tuple[Chunk, StoredEvent]]) -> None:
+        """Hand over committed audio chunks, in commit order."""
+        for chunk, event in appended:
+            key = (chunk.interview_id, chunk.stream)
+            pieces = self._pending.get(key, [])
+            if pieces is not None:
+                if self._pending_bytes + len(chunk.data) > self._max_pending_bytes:
+                    self._forget_pieces()
+                    pieces = None
+                else:
+                    pieces.append((chunk.chunk, chunk.data, event.seq, event.ts))
+                    self._pending_bytes += len(chunk.data)
+            self._pending[key] = pieces
+        self._wake.set()
+
+    def _forget_pieces(self) -> None:
+        log.warning("recordings are behind by %d bytes: they catch up from the log",
+                    self._pending_bytes)
+        self._pending = dict.fromkeys(self._pending)
+        self._pending_bytes = 0
+
+    async def stop(self, timeout_s: float | None = None) -> None:
+        """Write what is handed over, then stop; after ``timeout_s`` what is left is written
+        from the log at the next start."""
+        task, self._task = self._task, None
+        if task is not None:
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout_s)
+            except asyncio.TimeoutError:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                log.warning("stopping with %d recordings behind their logs: they catch up "
+                            "at the next start", len(self._pending))
+        await self._connection.release()
+
+    async def _run(self) -> None:
+        delay = 0.05
+        while True:
+            try:
+                if self._catch_up:
+                    await self._find_lagging()
+                    self._catch_up = False
+                self._due_retries()
+                if not self._pending:
+                    if self._stopping:
+                        return
+                    self._wake.clear()
+                    await self._sleep()
+                    continue
+                work, self._pending, self._pending_bytes = self._pending, {}, 0
+                try:
+                    await self._write(work)
+                except Exception as error:
+                    if is_connection_error(error) or is_transient(error):
+                        self._put_back(work)
+                    raise
+                self.batches += 1
+                delay = 0.05
+            except Exception as error:
+                if is_connection_error(error):
+                    await self._connection.drop()
+                    # Meanwhile others may have logged audio that no process has written.
+                    self._catch_up = True
+                if is_connection_error(error) or is_transient(error):
+                    log.warning("recordings not written (%s: %s); retrying in %.2fs",
+                                type(error).__name__, error, delay)
+                else:
+                    # Not the database being away: the batch is dropped rather than tried
+                    # again and again; the log keeps its audio and the next start writes it.
+                    log.exception("writing recordings failed")
+                    self._catch_up = False
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+    async def _sleep(self) -> None:
+        timeout = None
+        if self._retries:
+            timeout = max(0.0, min(self._retries.values()) - self.store._clock())
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def _due_retries(self) -> None:
+        now = self.store._clock()
+        for key, at in list(self._retries.items()):
+            if at <= now:
+                del self._retries[key]
+                self._from_log(key)
+
+    def _from_log(self, key: Key) -> None:
+        pieces = self._pending.pop(key, None)
+        if pieces:
+            self._pending_bytes -= sum(len(p[1]) for p in pieces)
+        self._pending[key] = None
+
+    def _put_back(self, work: dict[Key, list[Piece] | None]) -> None:
+        """Return an unwritten batch ahead of what was handed over meanwhile."""
+        newer, self._pending = self._pending, {}
+        self._pending_bytes = 0
+        for key in work.keys() | newer.keys():
+            earlier, later = work.get(key, []), newer.get(key, [])
+            if earlier is None or later is None:
+                self._pending[key] = None
+            else:
+                self._pending[key] = earlier + later
+                self._pending_bytes += sum(len(p[1]) for p in earlier + later)
+        if self._pending_bytes > self._max_pending_bytes:
+            self._forget_pieces()
+
+    async def _find_lagging(self) -> None:
+        """Every recording whose file is behind its stream (a stop before it was written)."""
+        pg = await self._connection.get()
+        rows = await pg.fetch(
+            "SELECT r.interview_id, r.stream FROM recordings r WHERE r.next_chunk >"
+            " coalesce((SELECT max(c.chunk) + 1 FROM recording_chunks c"
+            " WHERE c.recording_id = r.id), 0)"
+        )
+        for row in rows:
+            key = (row["interview_id"], row["stream"])
+            if key not in self._pending:
+                self._pending[key] = None
+        if rows:
+            log.info("%d recordings are behind their logs: catching up", len(rows))
+
+    async def _write(self, work: dict[Key, list[Piece] | None]) -> None:
+        pg = await self._connection.get()
+        keys = sorted(work)
+        async with pg.transaction():
+            # Other processes' writers take the same locks; deleting the interview waits
+            # for the rows' key-share locks, so no file is written after its folder went.
+            await pg.execute(_LOCK_STREAMS, [k[0] for k in keys], [k[1] for k in keys])
+            rows = {(row["interview_id"], row["stream"]): row
+                    for row in await pg.fetch(_STREAMS, [k[0] for k in keys], [k[1] for k in keys])}
+            writes: list[_Write] = []
+            for key in keys:
+                row = rows.get(key)
+                if row is None or row["file_chunks"] >= row["next_chunk"]:
+                    continue  # deleted meanwhile, or written already
+                if not self.store._may_write(key):
+                    self._retry_later(key)
+                    continue
+                start, end = row["file_chunks"], row["next_chunk"]
+                pieces = work[key]
+                if pieces is not None:
+                    pieces = [p for p in pieces if p[0] >= start]
+                    if not pieces:
+                        continue  # another writer wrote them
+                caught_up = True
+                if pieces is None or pieces[0][0] != start:
+                    logged = await _logged_chunks(pg, key, row["file_seq"])
+                    pieces = [p for p in logged if start <= p[0] < end]
+                    caught_up = len(logged) < LOG_CHUNKS
+                    if not pieces or pieces[0][0] != start:
+                        log.error("the log of stream %s of %s misses audio chunk %d: its "
+                                  "recording stays at %d chunks", key[1][:8], key[0], start, start)
+                        continue
+                pieces = _contiguous(pieces)
+                if not caught_up:
+                    self._pending.setdefault(key, None)
+                writes.append(_Write(key, row["id"], self.store.path(row["file_name"]),
+                                     row["size_bytes"], pieces))
+            failures = await self.store._write_all(writes)
+            chunk_rows: list[tuple[Any, ...]] = []
+            sizes: list[tuple[uuid.UUID, int]] = []
+            for write in writes:
+                error = failures.get(write.key)
+                if error is not None:
+                    # The file keeps its committed size; the log keeps the audio.
+                    self.store._failed(write.key, error)
+                    self._retry_later(write.key)
+                    continue
+                self.store._written(write.key)
+                offset = write.offset
+                for number, data, seq, ts in write.pieces:
+                    chunk_rows.append((write.recording_id, number, offset, len(data), seq, ts))
+                    offset += len(data)
+                sizes.append((write.recording_id, offset))
+            if sizes:
+                await pg.execute(
+                    _INDEX,
+                    *([row[i] for row in chunk_rows] for i in range(6)),
+                    [s[0] for s in sizes], [s[1] for s in sizes],
+                )
+
+    def _retry_later(self, key: Key) -> None:
+        at = self.store._retry_at(key)
+        if at is not None:
+            self._retries[key] = at
+        pieces = self._pending.pop(key, None)
+        if pieces:
+            self._pending_bytes -= sum(len(p[1]) for p in pieces)
+
+
+MAX_RETRY_DELAY_S = 2.0
+
+# A stream's lock: in one order for every writer (each key's hash, sorted), taken before
+# anything is read, so what is read next is what the previous holder committed.
+_LOCK_STREAMS = (
+    "SELECT pg_advisory_xact_lock(1919247971, h) FROM (SELECT DISTINCT"
+    " hashtext(k.interview_id::text || '/' || k.stream) AS h"
+    " FROM unnest($1::uuid[], $2::text[]) AS k(interview_id, stream) ORDER BY h) AS locks"
+)
+
+_STREAMS = (
+    "SELECT r.id, r.interview_id, r.stream, r.file_name, r.size_bytes, r.next_chunk,"
+    " coalesce(last.chunk + 1, 0) AS file_chunks, coalesce(last.event_seq, 0) AS file_seq"
+    " FROM recordings r JOIN unnest($1::uuid[], $2::text[]) AS k(interview_id, stream)"
+    " ON r.interview_id = k.interview_id AND r.stream = k.stream"
+    " LEFT JOIN LATERAL (SELECT c.chunk, c.event_seq FROM recording_chunks c"
+    " WHERE c.recording_id = r.id ORDER BY c.chunk DESC LIMIT 1) last ON true"
+    " ORDER BY r.interview_id, r.stream FOR KEY SHARE OF r"
+)
+
+# The rows are locked in (interview, stream) order, the event writer's, so the two
+# cannot deadlock.
+_INDEX = (
+    "WITH indexed AS (INSERT INTO recording_chunks (recording_id, chunk, byte_offset,"
+    " byte_length, event_seq, ts) SELECT * FROM unnest($1::uuid[], $2::int[], $3::bigint[],"
+    " $4::int[], $5::bigint[], $6::bigint[])),"
+    " locked AS (SELECT id FROM recordings WHERE id = ANY($7::uuid[])"
+    " ORDER BY interview_id, stream FOR NO KEY UPDATE)"
+    " UPDATE recordings SET size_bytes = v.size FROM unnest($7::uuid[], $8::bigint[]) AS v(id, size)"
+    " WHERE recordings.id = v.id AND v.id IN (SELECT id FROM locked)"
+)
+
+
+def _contiguous(pieces: list[Piece]) -> list[Piece]:
+    """The run of chunks from the first one on without a gap."""
+    for i in range(1, len(pieces)):
+        if pieces[i][0] != pieces[i - 1][0] + 1:
+            return pieces[:i]
+    return pieces
+
+
+async def _logged_chunks(pg: asyncpg.Connection, key: Key, after_seq: int) -> list[Piece]:
+    """The stream's audio chunks logged after event ``after_seq`` (the last one in the file),
+    at most ``LOG_CHUNKS`` of them."""
     rows = await pg.fetch(
         "SELECT seq, ts, payload FROM events WHERE interview_id = $1 AND stream = $2"
-        " AND kind = 'audio' AND seq > $3 ORDER BY seq",
-        key[0], key[1], after_seq,
+        " AND kind = 'audio' AND seq > $3 ORDER BY seq LIMIT $4",
+        key[0], key[1], after_seq, LOG_CHUNKS,
     )
     pieces = []
     for row in rows:
         d = unpack(row["payload"])
         pieces.append((int(d["chunk"]), bytes(d["data"]), row["seq"], row["ts"]))
     return pieces
-
-
-async def _advance(pg: asyncpg.Connection, moved: Sequence[tuple[uuid.UUID, int, int]]) -> None:
-    if not moved:
-        return
-    await pg.execute(
-        "UPDATE recordings SET size_bytes = v.size, next_chunk = v.next"
-        " FROM unnest($1::uuid[], $2::bigint[], $3::int[]) AS v(id, size, next)"
-        " WHERE recordings.id = v.id",
-        [m[0] for m in moved], [m[1] for m in moved], [m[2] for m in moved],
-    )

@@ -55,7 +55,19 @@ async def record(api: Api, chunks: list[bytes], *, stream: str | None = None) ->
         await candidate.send(Audio(chunk=number, mime=MIME, data=data))
     await candidate.until(lambda p: p.acked == p.next_seq - 1 and not p.outbox, timeout=30)
     assert candidate.errors == []
+    await written(api, interview, sum(map(len, chunks)))
     return interview, candidate
+
+
+async def written(api: Api, interview: str, size: int, timeout: float = 10) -> None:
+    """Until the recording holds ``size`` bytes: the file follows the acknowledgement."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await api.http.head(f"/api/interviews/{interview}/recording")
+        if response.status_code == 200 and int(response.headers["content-length"]) >= size:
+            return
+        assert asyncio.get_running_loop().time() < deadline, (response.status_code, response.headers)
+        await asyncio.sleep(0.02)
 
 
 async def fetch(api: Api, interview: str, **headers: str) -> httpx.Response:
@@ -238,6 +250,7 @@ async def test_a_chunk_out_of_order_is_refused_and_not_stored(api: Api) -> None:
     await candidate.until(lambda p: p.acked == 6)
     assert len(candidate.errors) == 2
     await candidate.close()
+    await written(api, interview, sum(map(len, chunks)))
 
     assert (await fetch(api, interview)).content == b"".join(chunks)
     logged = audio_events(await api.events(interview))
@@ -274,6 +287,7 @@ async def test_a_chunk_resent_after_a_reconnect_is_stored_once(api: Api) -> None
     await candidate.until(lambda p: p.acked == 8)
     await candidate.close()
     assert candidate.errors == []
+    await written(api, interview, sum(map(len, chunks)))
     assert (await fetch(api, interview)).content == b"".join(chunks)
     logged = audio_events(await api.events(interview))
     assert [e["d"]["chunk"] for e in logged] == list(range(8))
@@ -301,6 +315,7 @@ async def test_chunks_in_flight_at_a_drop_are_stored_once(api: Api) -> None:
     await candidate.until(lambda p: p.acked == len(chunks), timeout=30)
     await candidate.close()
     assert [str(e.code) for e in candidate.errors] == []
+    await written(api, interview, sum(map(len, chunks)))
     response = await fetch(api, interview)
     assert len(response.content) == sum(map(len, chunks))
     assert response.content == b"".join(chunks)
@@ -333,6 +348,7 @@ async def test_chunks_resent_over_a_takeover_are_stored_once(api: Api) -> None:
         assert ws is not None
         await ws.close()
     assert [str(e.code) for e in candidate.errors] == []
+    await written(api, interview, sum(map(len, chunks)))
     response = await fetch(api, interview)
     assert response.content == b"".join(chunks)
     logged = audio_events(await api.events(interview))

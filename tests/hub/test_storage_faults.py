@@ -46,6 +46,15 @@ async def recording(api: Api, interview: str) -> bytes:
     return response.content
 
 
+async def recorded(api: Api, interview: str, size: int, timeout: float = 10) -> bytes:
+    """The recording once it holds ``size`` bytes: the file follows the acknowledgement."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(content := await recording(api, interview)) < size:
+        assert asyncio.get_running_loop().time() < deadline, len(content)
+        await asyncio.sleep(0.02)
+    return content
+
+
 async def finish_answer(candidate: Peer, sent: list[object]) -> None:
     """The interview goes on: the answer ends and is analysed."""
     await send(candidate, sent, [Transcript(seg=10_000, text="I would measure it first.", final=True, src="typed"),
@@ -76,7 +85,7 @@ async def test_a_recordings_folder_gone_mid_interview_loses_nothing(database_url
             await start_answering(candidate, sent)
             await send(candidate, sent, frames[:150])
             await eventually(lambda: candidate.acked == len(sent), "the first frames acknowledged")
-            assert await recording(api, interview) == audio_of(sent)
+            assert await recorded(api, interview, len(audio_of(sent))) == audio_of(sent)
 
             # The folder goes; a file takes its place (what root cannot write through either).
             folder.rename(tmp_path / "recordings.away")
@@ -90,8 +99,8 @@ async def test_a_recordings_folder_gone_mid_interview_loses_nothing(database_url
             await finish_answer(candidate, sent)
             assert "could not be written" in (tmp_path / "server.log").read_text()  # and logged
 
-            # The folder is back: the recording catches up from the log with the next chunk
-            # that is written after the retry delay.
+            # The folder is back: once the stream's retry is due, the recording catches up
+            # from the log, and the chunks still coming are appended after it.
             folder.unlink()
             (tmp_path / "recordings.away").rename(folder)
             rest = iter(frames[300:])

@@ -3,6 +3,7 @@ overlapping ranges, invalid headers, past the end, suffixes, an empty recording.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -27,6 +28,12 @@ async def record(app: EngineApp, client: Any, chunks: list[bytes]) -> str:
             message = decode_server_frame(await ws.receive()).message
             if message.TYPE == "ack" and message.upto == len(chunks):  # type: ignore[attr-defined]
                 break
+    # The file follows the acknowledgement: wait until it holds every chunk.
+    size = sum(map(len, chunks))
+    for _ in range(500):
+        if len(await (await get(client, str(interview["id"]))).get_data()) >= size:
+            break
+        await asyncio.sleep(0.02)
     return str(interview["id"])
 
 
