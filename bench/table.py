@@ -67,6 +67,7 @@ def table(results: dict[str, Any]) -> str:
         ("3. event writer / raw COPY events/s", f"{p['writer_events_per_s']} / "
                                                f"{p['copy_events_per_s']}"),
         ("   writer / COPY (target ≥ 0.7)", f"{p['ratio']:.2f}  {_verdict(p['ratio'] >= 0.7)}"),
+        ("   writer with its event loop 75 % busy", f"{p['writer_busy_loop_events_per_s']} events/s"),
     ]
     ai = results["ai_path"]
     a = ai["overhead_ms"]
