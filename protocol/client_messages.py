@@ -168,8 +168,12 @@ class FaceFrame:
             check_bool(self.blink, "blink")
 
     def to_payload(self) -> dict[str, Any]:
+        made = self.__dict__.get("_payload")  # by the inline check, as it went
+        if made is not None:
+            return dict(made)
         # The fields in their order, absent ones left out (``t`` and ``present`` never are).
-        return {name: value for name, value in self.__dict__.items() if value is not None}
+        values = self.__dict__
+        return {name: values[name] for name in _FACE_FIELDS if values[name] is not None}
 
     @classmethod
     @payload_parser
@@ -196,6 +200,9 @@ _FACE_NUMBERS = (
     ("eye_contact", 0, 1),
 )
 _FACE_SHARES = (("emotion_score", 0, 1), ("smile", 0, 1))
+_FACE_FIELDS = ("t", "present", "yaw", "pitch", "roll", "eye_contact", "emotion",
+                "emotion_score", "smile", "blink")
+_ABSENT: dict[str, Any] = dict.fromkeys(_FACE_FIELDS)
 
 
 def _well_formed_frame(item: object, limits: Limits) -> FaceFrame | None:
@@ -209,33 +216,35 @@ def _well_formed_frame(item: object, limits: Limits) -> FaceFrame | None:
     present = get("present")
     if type(t) is not int or not 0 <= t <= MAX_INT or type(present) is not bool:
         return None
-    values: dict[str, Any] = {"t": t, "present": present}
+    # The payload as ``to_payload`` makes it: present fields only, in the fields' order.
+    payload: dict[str, Any] = {"t": t, "present": present}
     for name, low, high in _FACE_NUMBERS:
         value = get(name)
-        if value is not None and not (
-            (type(value) is float or type(value) is int) and low <= value <= high
-        ):
-            return None
-        values[name] = value
+        if value is not None:
+            if not ((type(value) is float or type(value) is int) and low <= value <= high):
+                return None
+            payload[name] = value
     emotion = get("emotion")
-    if emotion is not None and (
-        type(emotion) is not str or not emotion or len(emotion) > limits.max_emotion_chars
-    ):
-        return None
-    values["emotion"] = emotion
+    if emotion is not None:
+        if type(emotion) is not str or not emotion or len(emotion) > limits.max_emotion_chars:
+            return None
+        payload["emotion"] = emotion
     for name, low, high in _FACE_SHARES:
         value = get(name)
-        if value is not None and not (
-            (type(value) is float or type(value) is int) and low <= value <= high
-        ):
-            return None
-        values[name] = value
+        if value is not None:
+            if not ((type(value) is float or type(value) is int) and low <= value <= high):
+                return None
+            payload[name] = value
     blink = get("blink")
-    if blink is not None and type(blink) is not bool:
-        return None
-    values["blink"] = blink
+    if blink is not None:
+        if type(blink) is not bool:
+            return None
+        payload["blink"] = blink
     frame = object.__new__(FaceFrame)
-    frame.__dict__.update(values)
+    values = frame.__dict__
+    values.update(_ABSENT)
+    values.update(payload)
+    values["_payload"] = payload
     return frame
 
 

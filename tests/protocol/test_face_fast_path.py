@@ -62,3 +62,11 @@ def test_out_of_range_and_non_finite_values_go_to_the_full_path() -> None:
         item = {"t": 5, "present": True, **bad}
         assert _well_formed_frame(item, LIMITS) is None
         assert full_path(item) is None
+
+
+def test_the_inline_check_knows_every_field_in_order() -> None:
+    import dataclasses
+
+    from protocol.client_messages import _FACE_FIELDS
+
+    assert tuple(f.name for f in dataclasses.fields(FaceFrame)) == _FACE_FIELDS
