@@ -190,8 +190,13 @@ class RecordingWriter:
     from the log later, so a slow disk cannot hold the process's memory."""
 
     def __init__(self, engine: AsyncEngine, store: RecordingStore, *,
-                 max_pending_bytes: int = 64 * 1024 * 1024) -> None:
+                 max_pending_bytes: int = 64 * 1024 * 1024, interval_s: float = 1.0) -> None:
         self.store = store
+        # Rounds start at most this often: a stream's chunks of the last second go in one
+        # write and one sync (a browser sends 4 a second), where a round per commit would
+        # cost a thread hand-off and a sync per chunk. The log holds them meanwhile.
+        self._interval_s = interval_s
+        self._stop_requested = asyncio.Event()
         self._connection = HeldConnection(engine, "recording writer")
         self._max_pending_bytes = max_pending_bytes
         # Per stream, the committed chunks to append in order; None: read them from the log.
@@ -235,6 +240,7 @@ class RecordingWriter:
         task, self._task = self._task, None
         if task is not None:
             self._stopping = True
+            self._stop_requested.set()
             self._wake.set()
             try:
                 await asyncio.wait_for(asyncio.shield(task), timeout_s)
@@ -259,6 +265,7 @@ class RecordingWriter:
                     self._wake.clear()
                     await self._sleep()
                     continue
+                round_started = time.monotonic()
                 work, self._pending, self._pending_bytes = self._pending, {}, 0
                 try:
                     await self._write(work)
@@ -268,6 +275,7 @@ class RecordingWriter:
                     raise
                 self.batches += 1
                 delay = 0.05
+                await self._pace(round_started)
             except Exception as error:
                 if is_connection_error(error):
                     await self._connection.drop()
@@ -283,6 +291,14 @@ class RecordingWriter:
                     self._catch_up = False
                 await asyncio.sleep(delay * (0.5 + random.random()))
                 delay = min(delay * 2, MAX_RETRY_DELAY_S)
+
+    async def _pace(self, round_started: float) -> None:
+        remaining = round_started + self._interval_s - time.monotonic()
+        if remaining > 0 and not self._stopping:
+            try:
+                await asyncio.wait_for(self._stop_requested.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
 
     async def _sleep(self) -> None:
         timeout = None
@@ -358,8 +374,14 @@ class RecordingWriter:
                     pieces = [p for p in pieces if p[0] >= start]
                     if not pieces:
                         continue  # another writer wrote them
+                    run = _contiguous(pieces)
+                    if len(run) < len(pieces):
+                        # Chunks past a gap (another process logged the ones between):
+                        # they come from the log next round.
+                        self._pending.setdefault(key, None)
+                    pieces = run if run[0][0] == start else None
                 caught_up = True
-                if pieces is None or pieces[0][0] != start:
+                if pieces is None:
                     logged = await _logged_chunks(pg, key, row["file_seq"])
                     pieces = [p for p in logged if start <= p[0] < end]
                     caught_up = len(logged) < LOG_CHUNKS

@@ -257,3 +257,53 @@ async def test_audio_of_an_interview_deleted_before_it_was_written_leaves_no_fil
         await files.stop(timeout_s=10)  # writes (or skips) everything handed over first
         store.close()
     assert not (tmp_path / str(interview)).exists()
+
+
+async def test_chunks_committed_within_a_round_interval_are_written_together(
+    database: Database, tmp_path: Path
+) -> None:
+    interview, stream = await new_interview(database), "stream-paced"
+    chunks = payloads(12, seed=7)
+    store = RecordingStore(tmp_path)
+    files = RecordingWriter(database.engine, store, interval_s=0.5)
+    writer = EventWriter(database.engine, lambda _: None, origin="paced", recordings=files)
+    files.start()
+    writer.start()
+    try:
+        await log_audio(writer, interview, stream, chunks[:4])
+        await written(database, store, interview, stream, chunks[:4])
+        assert files.batches == 1  # the first chunks after a quiet spell go at once
+        for first in (4, 8):  # two more commits, well within the interval
+            await log_audio(writer, interview, stream, chunks[first:first + 4], first=first)
+        await written(database, store, interview, stream, chunks)
+        assert files.batches == 2
+    finally:
+        await writer.stop()
+        await files.stop()
+        store.close()
+
+
+async def test_chunks_past_a_gap_in_memory_come_from_the_log(
+    database: Database, tmp_path: Path
+) -> None:
+    """Another process logged the chunks between two of ours: ours past the gap are not
+    dropped, the next round takes everything from the log in order."""
+    interview, stream = await new_interview(database), "stream-gap"
+    chunks = payloads(15, seed=8)
+    store = RecordingStore(tmp_path)
+    files = RecordingWriter(database.engine, store, interval_s=0.2)  # started below
+    ours = EventWriter(database.engine, lambda _: None, origin="ours", recordings=files)
+    other = EventWriter(database.engine, lambda _: None, origin="other")  # writes no files
+    ours.start()
+    other.start()
+    try:
+        await log_audio(ours, interview, stream, chunks[:5])
+        await log_audio(other, interview, stream, chunks[5:10], first=5)
+        await log_audio(ours, interview, stream, chunks[10:], first=10)
+        files.start()  # one round holds 0-4 and 10-14
+        await written(database, store, interview, stream, chunks)
+    finally:
+        await ours.stop()
+        await other.stop()
+        await files.stop()
+        store.close()
