@@ -17,6 +17,7 @@ from db.embedded import libpq_dsn
 from server.database import Database
 from server.errors import ApiError, register_error_handlers
 from server.hub import route as live
+from server.hub.asgi_websocket import DirectWebsocketConnection
 from server.hub.hub import Hub
 from server.hub.recordings import RecordingStore
 from server.interviewer.choice import interviewer_factory
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
     )
     app.settings = settings
     app.secret_key = settings.secret_key
+    app.asgi_websocket_class = DirectWebsocketConnection
     app.config.update(
         MAX_CONTENT_LENGTH=max(MAX_BODY_BYTES, settings.import_max_bytes),
         SESSION_COOKIE_SECURE=settings.cookie_secure,

@@ -37,6 +37,7 @@ from protocol import (
     decode_client_frame,
     encode,
 )
+from server.hub.asgi_websocket import Disconnected
 from server.hub.event_writer import Append, Unavailable, now_ms
 from server.hub.events import CANDIDATE_KINDS, StoredEvent, from_row
 from server.hub.outbox import Outbox, Outgoing, Overflow
@@ -155,6 +156,8 @@ class Connection:
                 await self._receive(await self._next_frame())
         except Closing as closing:
             await self._close_socket(closing)
+        except Disconnected:
+            log.info("the client went away", extra=self._context())
         except asyncio.CancelledError:
             if self._close is not None:
                 await self._close_socket(self._close)
