@@ -10,7 +10,7 @@ Rows (each measured next to its baseline in the same run):
 
 Environment: DATABASE_URL (default: the embedded PostgreSQL, database ``ie_bench``),
 BENCH_CONNECTIONS (50), BENCH_WINDOW (16), BENCH_SECONDS (8), BENCH_PROCESSES (1),
-BENCH_SEARCH ("100:50:600": first, step, last number of interviews; "" skips the search),
+BENCH_SEARCH ("50:25:600": first, step, last number of interviews; "" skips the search),
 BENCH_STEP_SECONDS (10), BENCH_EVENTS (50000), BENCH_REPLAY_EVENTS (60000),
 BENCH_AI_DELAY_MS (100). Any failure stops the run with a non-zero exit.
 """
@@ -102,7 +102,7 @@ def main() -> int:
           flush=True)
     results["stack"] = stack(url)
 
-    spec = os.environ.get("BENCH_SEARCH", "100:50:600")
+    spec = os.environ.get("BENCH_SEARCH", "50:25:600")
     if spec:
         print(f"2. capacity search ({spec}: first:step:last interviews)", flush=True)
         results["capacity"] = capacity(url, spec)
