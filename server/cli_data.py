@@ -23,7 +23,6 @@ def _error(message: str, code: int) -> int:
 async def export(args: argparse.Namespace, settings: Settings) -> int:
     from db.models import Interview
     from server.database import Database
-    from server.hub.recordings import RecordingStore
     from server.lifecycle.exporting import export_interview
 
     try:
@@ -41,8 +40,7 @@ async def export(args: argparse.Namespace, settings: Settings) -> int:
             return _error(f"no interview {interview_id}", EXIT_NOT_FOUND)
         out: BinaryIO = open(args.output, "wb") if args.output else sys.stdout.buffer
         try:
-            async for piece in export_interview(database, RecordingStore(settings.recordings_dir),
-                                                interview):
+            async for piece in export_interview(database, interview):
                 out.write(piece)
             out.flush()
         finally:

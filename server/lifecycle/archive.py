@@ -112,7 +112,7 @@ async def account_archive(db: Database, store: RecordingStore, user: User) -> As
         yield add(f"{folder}/transcript.txt", _transcript(document))
         with archive.open(_info(f"{folder}/interview.{EXTENSION}", False), "w",
                           force_zip64=True) as entry:
-            async for piece in export_interview(db, store, interview):
+            async for piece in export_interview(db, interview):
                 entry.write(piece)
                 yield sink.take()
         yield sink.take()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from pathlib import Path
 from typing import Any, AsyncIterator
+
+from sqlalchemy import text
 
 from db.models import Analysis, Answer, Interview, Question
 from db.queries.events import events_after
@@ -13,11 +13,9 @@ from db.queries.interviews import get_interview_detail
 from server.database import Database
 from server.hub.event_writer import now_ms
 from server.hub.events import unpack
-from server.hub.recordings import RecordingStore
 from server.lifecycle.export_format import FORMAT, VERSION, end_record, event_record, pack
 
 PAGE = 1000
-READ_SIZE = 1024 * 1024
 
 
 def _iso(value: Any) -> str | None:
@@ -65,21 +63,40 @@ def _analysis(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def _sha256(path: Path, size: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        left = size
-        while left > 0:
-            block = file.read(min(READ_SIZE, left))
-            if not block:
-                raise OSError(f"{path.name} is shorter than its recorded {size} bytes")
-            digest.update(block)
-            left -= len(block)
-    return digest.hexdigest()
+async def _recorded(db: Database, interview_id: Any, head: int,
+                    streams: dict[str, str]) -> list[dict[str, Any]]:
+    """Each recording as the log holds it up to ``head``: its audio events in order. The
+    file is written from them after they are acknowledged, so it may be a moment behind;
+    the import rebuilds the file from the same events and checks it against this."""
+    digests = {stream: hashlib.sha256() for stream in streams}
+    sizes = dict.fromkeys(streams, 0)
+    chunks = dict.fromkeys(streams, 0)
+    after = 0
+    while after < head:
+        async with db.transaction() as session:
+            rows = (await session.execute(
+                text("SELECT seq, stream, payload FROM events WHERE interview_id = :id"
+                     " AND kind = 'audio' AND seq > :after AND seq <= :head"
+                     " ORDER BY seq LIMIT :page"),
+                {"id": interview_id, "after": after, "head": head, "page": PAGE},
+            )).all()
+        if not rows:
+            break
+        for row in rows:
+            after = row.seq
+            if row.stream not in digests:
+                continue
+            data = bytes(unpack(row.payload)["data"])
+            digests[row.stream].update(data)
+            sizes[row.stream] += len(data)
+            chunks[row.stream] += 1
+    return [{"stream": stream, "mime": mime, "size_bytes": sizes[stream],
+             "chunks": chunks[stream], "sha256": digests[stream].hexdigest()}
+            for stream, mime in streams.items()]
 
 
 async def export_interview(
-    db: Database, recordings: RecordingStore, interview: Interview
+    db: Database, interview: Interview
 ) -> AsyncIterator[bytes]:
     """The export file of ``interview`` as it stands now, in pieces of about a page of
     events. Events logged after the header was read are left out (the header's head
@@ -92,14 +109,8 @@ async def export_interview(
             raise LookupError("interview not found")
         detail = await get_interview_detail(session, fresh)
     head = fresh.head_seq
-    recorded = []
-    for recording in detail.recordings:
-        digest = await asyncio.to_thread(
-            _sha256, recordings.path(recording.file_name), recording.size_bytes
-        )
-        recorded.append({"stream": recording.stream, "mime": recording.mime,
-                         "size_bytes": recording.size_bytes, "chunks": recording.next_chunk,
-                         "sha256": digest})
+    recorded = await _recorded(db, fresh.id, head,
+                               {r.stream: r.mime for r in detail.recordings})
     yield pack({
         "record": "header", "format": FORMAT, "version": VERSION, "exported_at": now_ms(),
         "interview": _interview(fresh),

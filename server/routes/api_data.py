@@ -48,7 +48,7 @@ async def export(interview_id: str) -> Response:
     async with context.db().transaction() as session:
         interview = await visible_interview(session, interview_id, user)
     app = context.app()
-    return _download(export_interview(app.db, app.recordings, interview), MIME,
+    return _download(export_interview(app.db, interview), MIME,
                      f"interview-{interview.id}.{EXTENSION}")
 
 

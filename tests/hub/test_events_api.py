@@ -3,6 +3,7 @@ to whoever may observe the interview."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import random
 from dataclasses import dataclass
@@ -73,6 +74,12 @@ async def logged_interview(api: Api, instructor: Api) -> Logged:
     for peer in (candidate, observer):
         await peer.close()
     assert observer.gaps == [] and candidate.errors == [] and observer.errors == []
+    # The recording's file follows the acknowledgement (written by the recording writer).
+    audio_bytes = sum(len(f.data) for f in sent.values() if isinstance(f, Audio))
+    deadline = asyncio.get_running_loop().time() + 15
+    while len((await api.http.get(f"/api/interviews/{interview}/recording")).content) < audio_bytes:
+        assert asyncio.get_running_loop().time() < deadline, "the recording was not written"
+        await asyncio.sleep(0.05)
     return Logged(interview, head, list(observer.events), sent)
 
 
