@@ -7,7 +7,7 @@ from typing import Any
 from quart import Quart, Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from server.hub.event_writer import is_connection_error
+from server.hub.held_connection import is_connection_error
 
 _STATUS_CODES = {
     400: "bad_request",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,15 +28,19 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, pack
-from server.hub.held_connection import HeldConnection, is_connection_error, is_transient
+from server.hub.held_connection import (
+    FIRST_RETRY_DELAY_S,
+    HeldConnection,
+    back_off,
+    is_connection_error,
+    is_transient,
+)
 from server.hub.recordings import Chunk, RecordingWriter, file_name
 from server.observability.metrics import WRITER_BATCH, WRITER_COMMIT
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "interview_events"
-# Retries of a batch back off from 50 ms, doubling, up to this (with jitter).
-MAX_RETRY_DELAY_S = 2.0
 
 # A derived write runs inside the batch's transaction once the event has its seq.
 DerivedWrite = Callable[[asyncpg.Connection, StoredEvent], Awaitable[None]]
@@ -241,7 +244,7 @@ class EventWriter:
                 self._writing = []
 
     async def _write_with_retry(self, batch: list[Append]) -> None:
-        delay = 0.05
+        delay = FIRST_RETRY_DELAY_S
         while True:
             try:
                 started = time.perf_counter()
@@ -257,8 +260,7 @@ class EventWriter:
                         self._set_healthy(False)
                     log.warning("event log unavailable (%s: %s); retrying in %.2fs",
                                 type(error).__name__, error, delay)
-                    await asyncio.sleep(delay * (0.5 + random.random()))
-                    delay = min(delay * 2, MAX_RETRY_DELAY_S)
+                    delay = await back_off(delay)
                     continue
                 if len(batch) == 1:
                     log.exception("event could not be stored")

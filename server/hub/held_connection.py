@@ -1,15 +1,27 @@
-"""The database connection a writer task keeps, and telling the database's absence (retry
-later) from a bad statement."""
+"""The database connection a writer task keeps, telling the database's absence (retry
+later) from a bad statement, and how long to wait before retrying."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 
 import asyncpg
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
+
+# Retries back off from this, doubling, up to the maximum (with jitter).
+FIRST_RETRY_DELAY_S = 0.05
+MAX_RETRY_DELAY_S = 2.0
+
+
+async def back_off(delay: float) -> float:
+    """Wait about ``delay`` seconds (jittered); the delay to wait before the next retry."""
+    await asyncio.sleep(delay * (0.5 + random.random()))
+    return min(delay * 2, MAX_RETRY_DELAY_S)
 
 
 class HeldConnection:

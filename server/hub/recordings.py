@@ -20,7 +20,6 @@ import asyncio
 import hashlib
 import logging
 import os
-import random
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -32,7 +31,13 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.hub.events import StoredEvent, unpack
-from server.hub.held_connection import HeldConnection, is_connection_error, is_transient
+from server.hub.held_connection import (
+    FIRST_RETRY_DELAY_S,
+    HeldConnection,
+    back_off,
+    is_connection_error,
+    is_transient,
+)
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +257,7 @@ class RecordingWriter:
         await self._connection.release()
 
     async def _run(self) -> None:
-        delay = 0.05
+        delay = FIRST_RETRY_DELAY_S
         while True:
             try:
                 if self._catch_up:
@@ -274,7 +279,7 @@ class RecordingWriter:
                         self._put_back(work)
                     raise
                 self.batches += 1
-                delay = 0.05
+                delay = FIRST_RETRY_DELAY_S
                 await self._pace(round_started)
             except Exception as error:
                 if is_connection_error(error):
@@ -289,8 +294,7 @@ class RecordingWriter:
                     # again and again; the log keeps its audio and the next start writes it.
                     log.exception("writing recordings failed")
                     self._catch_up = False
-                await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, MAX_RETRY_DELAY_S)
+                delay = await back_off(delay)
 
     async def _pace(self, round_started: float) -> None:
         remaining = round_started + self._interval_s - time.monotonic()
@@ -317,10 +321,13 @@ class RecordingWriter:
                 self._from_log(key)
 
     def _from_log(self, key: Key) -> None:
+        self._drop_pieces(key)
+        self._pending[key] = None
+
+    def _drop_pieces(self, key: Key) -> None:
         pieces = self._pending.pop(key, None)
         if pieces:
             self._pending_bytes -= sum(len(p[1]) for p in pieces)
-        self._pending[key] = None
 
     def _put_back(self, work: dict[Key, list[Piece] | None]) -> None:
         """Return an unwritten batch ahead of what was handed over meanwhile."""
@@ -389,7 +396,7 @@ class RecordingWriter:
                         log.error("the log of stream %s of %s misses audio chunk %d: its "
                                   "recording stays at %d chunks", key[1][:8], key[0], start, start)
                         continue
-                pieces = _contiguous(pieces)
+                    pieces = _contiguous(pieces)
                 if not caught_up:
                     self._pending.setdefault(key, None)
                 writes.append(_Write(key, row["id"], self.store.path(row["file_name"]),
@@ -421,12 +428,8 @@ class RecordingWriter:
         at = self.store._retry_at(key)
         if at is not None:
             self._retries[key] = at
-        pieces = self._pending.pop(key, None)
-        if pieces:
-            self._pending_bytes -= sum(len(p[1]) for p in pieces)
+        self._drop_pieces(key)
 
-
-MAX_RETRY_DELAY_S = 2.0
 
 # A stream's lock: in one order for every writer (each key's hash, sorted), taken before
 # anything is read, so what is read next is what the previous holder committed.
