@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import secrets
+import uuid
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
 
+from db.engine import create_engine
+from db.models import User
+from db.queries.interviews import create_interview
+from server.accounts import register
+from server.database import Database
+from server.validation import registration
 from tests.hub.peer import Api
 from tests.live_server import live_server
 
@@ -24,6 +32,33 @@ def server_env(database_url: str, root: Path) -> dict[str, str]:
         "WS_BYTES_PER_S": str(1 << 30),
         "WS_BYTES_BURST": str(1 << 30),
     }
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The test database, for writer tests that run no server."""
+    database = Database(create_engine(database_url), database_url)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def new_candidate(database: Database) -> User:
+    async with database.transaction() as session:
+        return await register(session, registration({
+            "username": f"cand-{secrets.token_hex(5)}", "password": "a candidate's password",
+            "role": "candidate"}))
+
+
+async def new_interview(database: Database) -> uuid.UUID:
+    """An interview in the table (the HTTP API would need a server)."""
+    owner = await new_candidate(database)
+    async with database.transaction() as session:
+        interview = await create_interview(
+            session, owner_id=owner.id, kind="technical", role_title="Backend engineer",
+            difficulty="mid", questions_total=3)
+    return interview.id
 
 
 @pytest.fixture(scope="session")

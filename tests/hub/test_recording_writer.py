@@ -5,44 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
 import uuid
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
-from db.engine import create_engine
-from db.queries.interviews import create_interview
-from server.accounts import register
 from server.database import Database
 from server.hub import recordings as recordings_module
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.recordings import Chunk, RecordingStore, RecordingWriter
 from server.lifecycle.deletion import delete_interview
-from server.validation import registration
+from tests.hub.conftest import new_interview
 
 MIME = "audio/webm;codecs=opus"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(create_engine(database_url), database_url)
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-async def new_interview(database: Database) -> uuid.UUID:
-    async with database.transaction() as session:
-        owner = await register(session, registration({
-            "username": f"rec-{secrets.token_hex(5)}", "password": "recording writer",
-            "role": "candidate"}))
-        interview = await create_interview(
-            session, owner_id=owner.id, kind="technical", role_title="Backend engineer",
-            difficulty="mid", questions_total=3)
-    return interview.id
 
 
 def audio(interview: uuid.UUID, stream: str, number: int, data: bytes, seq: int) -> Append:

@@ -3,38 +3,9 @@ stored, found stored already, or failed; and gives back its place in the buffer 
 
 from __future__ import annotations
 
-import secrets
-import uuid
-from typing import AsyncIterator
-
-import pytest
-
-from db.engine import create_engine
-from db.queries.interviews import create_interview
-from server.accounts import register
 from server.database import Database
 from server.hub.event_writer import Append, EventWriter, now_ms
-from server.validation import registration
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(create_engine(database_url), database_url)
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-async def new_interview(database: Database) -> uuid.UUID:
-    async with database.transaction() as session:
-        owner = await register(session, registration({
-            "username": f"settle-{secrets.token_hex(5)}", "password": "settled appends",
-            "role": "candidate"}))
-        interview = await create_interview(
-            session, owner_id=owner.id, kind="technical", role_title="Backend engineer",
-            difficulty="mid", questions_total=3)
-    return interview.id
+from tests.hub.conftest import new_interview
 
 
 async def test_each_append_is_settled_once_with_its_result_set(database: Database) -> None:

@@ -4,28 +4,19 @@ the acknowledgement) describes the recording as the log holds it, and imports.""
 from __future__ import annotations
 
 import random
-import secrets
 from pathlib import Path
 from typing import AsyncIterator
 
 from db.engine import create_engine
-from db.queries.interviews import create_interview
-from server.accounts import register
+from db.models import Interview
 from server.database import Database
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.recordings import Chunk, RecordingStore
 from server.lifecycle.exporting import export_interview
 from server.lifecycle.importing import import_interview
-from server.validation import registration
+from tests.hub.conftest import new_candidate, new_interview
 
 MIME = "audio/webm;codecs=opus"
-
-
-async def candidate(database: Database) -> object:
-    async with database.transaction() as session:
-        return await register(session, registration({
-            "username": f"lag-{secrets.token_hex(5)}", "password": "lagging recording",
-            "role": "candidate"}))
 
 
 async def test_an_export_before_the_file_is_written_imports_with_the_whole_recording(
@@ -37,28 +28,28 @@ async def test_an_export_before_the_file_is_written_imports_with_the_whole_recor
     rng = random.Random(3)
     chunks = [rng.randbytes(rng.randint(1, 3000)) for _ in range(12)]
     try:
-        owner = await candidate(here)
-        async with here.transaction() as session:
-            interview = await create_interview(
-                session, owner_id=owner.id, kind="technical",  # type: ignore[attr-defined]
-                role_title="Backend engineer", difficulty="mid", questions_total=3)
+        interview = await new_interview(here)
         # Logged and acknowledged; no recording writer: the file is never written here.
         writer = EventWriter(here.engine, lambda _: None, origin="lagging")
         writer.start()
         try:
             for number, data in enumerate(chunks):
                 await writer.append(Append(
-                    interview.id, "audio", {"chunk": number, "mime": MIME, "data": data},
+                    interview, "audio", {"chunk": number, "mime": MIME, "data": data},
                     now_ms(), stream="s", client_seq=number + 1,
-                    audio=Chunk(interview.id, "s", number, MIME, data)))
+                    audio=Chunk(interview, "s", number, MIME, data)))
         finally:
             await writer.stop()
 
+        async with here.transaction() as session:
+            row = await session.get(Interview, interview)
+        assert row is not None
+
         async def pieces() -> AsyncIterator[bytes]:
-            async for piece in export_interview(here, interview):
+            async for piece in export_interview(here, row):
                 yield piece
 
-        imported = await import_interview(there, store, await candidate(there), pieces(),
+        imported = await import_interview(there, store, await new_candidate(there), pieces(),
                                           max_bytes=1 << 26)
         files = list((tmp_path / "there" / str(imported)).iterdir())
         assert len(files) == 1 and files[0].read_bytes() == b"".join(chunks)
