@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Any, AsyncIterator
 
 import pytest
 
@@ -18,6 +20,23 @@ from server.lifecycle.deletion import delete_interview
 from tests.hub.conftest import new_interview
 
 MIME = "audio/webm;codecs=opus"
+
+
+@asynccontextmanager
+async def writing(database: Database, store: RecordingStore, origin: str,
+                  **options: Any) -> AsyncIterator[tuple[EventWriter, RecordingWriter]]:
+    """A process's event writer whose committed audio goes to its recording writer, both
+    running until the block ends, then stopped (the recording writer writing what it was
+    handed)."""
+    files = RecordingWriter(database.engine, store, **options)
+    writer = EventWriter(database.engine, lambda _: None, origin=origin, recordings=files)
+    files.start()
+    writer.start()
+    try:
+        yield writer, files
+    finally:
+        await writer.stop()
+        await files.stop(timeout_s=10)
 
 
 def audio(interview: uuid.UUID, stream: str, number: int, data: bytes, seq: int) -> Append:
@@ -82,17 +101,12 @@ async def test_a_recording_left_behind_by_a_stop_catches_up_at_start(
     row = await recording(database, interview, stream)
     assert row["next_chunk"] == 20 and row["size_bytes"] == 0 and row["chunks"] == []
 
-    files = RecordingWriter(database.engine, store)
-    writer = EventWriter(database.engine, lambda _: None, origin="next", recordings=files)
-    files.start()
-    writer.start()
     try:
-        await written(database, store, interview, stream, chunks[:20])
-        await log_audio(writer, interview, stream, chunks[20:], first=20)
-        await written(database, store, interview, stream, chunks)
+        async with writing(database, store, "next") as (writer, _):
+            await written(database, store, interview, stream, chunks[:20])
+            await log_audio(writer, interview, stream, chunks[20:], first=20)
+            await written(database, store, interview, stream, chunks)
     finally:
-        await writer.stop()
-        await files.stop()
         store.close()
 
 
@@ -100,15 +114,10 @@ async def test_stopping_writes_what_was_committed(database: Database, tmp_path: 
     interview, stream = await new_interview(database), "stream-b"
     chunks = payloads(40, seed=2)
     store = RecordingStore(tmp_path)
-    files = RecordingWriter(database.engine, store)
-    writer = EventWriter(database.engine, lambda _: None, origin="stopping", recordings=files)
-    files.start()
-    writer.start()
     try:
-        await log_audio(writer, interview, stream, chunks)
+        async with writing(database, store, "stopping") as (writer, _):
+            await log_audio(writer, interview, stream, chunks)
     finally:
-        await writer.stop()
-        await files.stop(timeout_s=10)
         store.close()
     await written(database, store, interview, stream, chunks, timeout=0)
 
@@ -119,17 +128,12 @@ async def test_past_the_memory_bound_the_chunks_come_from_the_log(
     interview, stream = await new_interview(database), "stream-c"
     chunks = payloads(60, seed=3)
     store = RecordingStore(tmp_path)
-    files = RecordingWriter(database.engine, store, max_pending_bytes=4000)
-    writer = EventWriter(database.engine, lambda _: None, origin="bounded", recordings=files)
-    files.start()
-    writer.start()
     try:
-        for first in range(0, len(chunks), 20):
-            await log_audio(writer, interview, stream, chunks[first:first + 20], first=first)
-        await written(database, store, interview, stream, chunks)
+        async with writing(database, store, "bounded", max_pending_bytes=4000) as (writer, _):
+            for first in range(0, len(chunks), 20):
+                await log_audio(writer, interview, stream, chunks[first:first + 20], first=first)
+            await written(database, store, interview, stream, chunks)
     finally:
-        await writer.stop()
-        await files.stop()
         store.close()
 
 
@@ -140,22 +144,15 @@ async def test_two_processes_on_one_stream_write_each_chunk_once(
     interview, stream = await new_interview(database), "stream-d"
     chunks = payloads(80, seed=4)
     store = RecordingStore(tmp_path)
-    pairs = []
-    for origin in ("a", "b"):
-        files = RecordingWriter(database.engine, store)
-        writer = EventWriter(database.engine, lambda _: None, origin=origin, recordings=files)
-        files.start()
-        writer.start()
-        pairs.append((writer, files))
     try:
-        for first in range(0, len(chunks), 5):
-            writer = pairs[(first // 5) % 2][0]
-            await log_audio(writer, interview, stream, chunks[first:first + 5], first=first)
-        await written(database, store, interview, stream, chunks)
+        async with AsyncExitStack() as processes:
+            writers = [(await processes.enter_async_context(writing(database, store, origin)))[0]
+                       for origin in ("a", "b")]
+            for first in range(0, len(chunks), 5):
+                writer = writers[(first // 5) % 2]
+                await log_audio(writer, interview, stream, chunks[first:first + 5], first=first)
+            await written(database, store, interview, stream, chunks)
     finally:
-        for writer, files in pairs:
-            await writer.stop()
-            await files.stop()
         store.close()
 
 
@@ -170,24 +167,19 @@ async def test_a_failing_folder_is_reported_once_and_caught_up_without_new_chunk
     root.write_bytes(b"not a folder")  # what even root cannot write through
     failures: list[tuple[uuid.UUID, str, OSError]] = []
     store = RecordingStore(root, on_failure=lambda *failure: failures.append(failure))
-    files = RecordingWriter(database.engine, store)
-    writer = EventWriter(database.engine, lambda _: None, origin="failing", recordings=files)
-    files.start()
-    writer.start()
     try:
-        for first in range(0, len(chunks), 10):
-            # Acknowledged while the recording cannot be written.
-            await log_audio(writer, interview, stream, chunks[first:first + 10], first=first)
-            await asyncio.sleep(0.15)
-        assert [(i, s) for i, s, _ in failures] == [(interview, stream)]
-        assert (await recording(database, interview, stream))["size_bytes"] == 0
-        root.unlink()
-        root.mkdir()
-        await written(database, store, interview, stream, chunks)
-        assert len(failures) == 1
+        async with writing(database, store, "failing") as (writer, _):
+            for first in range(0, len(chunks), 10):
+                # Acknowledged while the recording cannot be written.
+                await log_audio(writer, interview, stream, chunks[first:first + 10], first=first)
+                await asyncio.sleep(0.15)
+            assert [(i, s) for i, s, _ in failures] == [(interview, stream)]
+            assert (await recording(database, interview, stream))["size_bytes"] == 0
+            root.unlink()
+            root.mkdir()
+            await written(database, store, interview, stream, chunks)
+            assert len(failures) == 1
     finally:
-        await writer.stop()
-        await files.stop()
         store.close()
 
 
@@ -240,21 +232,16 @@ async def test_chunks_committed_within_a_round_interval_are_written_together(
     interview, stream = await new_interview(database), "stream-paced"
     chunks = payloads(12, seed=7)
     store = RecordingStore(tmp_path)
-    files = RecordingWriter(database.engine, store, interval_s=3.0)
-    writer = EventWriter(database.engine, lambda _: None, origin="paced", recordings=files)
-    files.start()
-    writer.start()
     try:
-        await log_audio(writer, interview, stream, chunks[:4])
-        await written(database, store, interview, stream, chunks[:4])
-        rounds = files.batches  # the first chunks after a quiet spell go at once
-        for first in (4, 8):  # two more commits, well within the interval
-            await log_audio(writer, interview, stream, chunks[first:first + 4], first=first)
-        await written(database, store, interview, stream, chunks)
-        assert files.batches == rounds + 1
+        async with writing(database, store, "paced", interval_s=3.0) as (writer, files):
+            await log_audio(writer, interview, stream, chunks[:4])
+            await written(database, store, interview, stream, chunks[:4])
+            rounds = files.batches  # the first chunks after a quiet spell go at once
+            for first in (4, 8):  # two more commits, well within the interval
+                await log_audio(writer, interview, stream, chunks[first:first + 4], first=first)
+            await written(database, store, interview, stream, chunks)
+            assert files.batches == rounds + 1
     finally:
-        await writer.stop()
-        await files.stop()
         store.close()
 
 
