@@ -212,3 +212,16 @@ class Peer:
         if self.ws is not None:
             await self.ws.close()
             self.ws = None
+
+
+async def watched_interview(api: Api, instructor: Api, **interview: Any) -> tuple[str, Peer, Peer]:
+    """A new candidate's interview that ``instructor`` may observe, with the observer
+    connected first and then the candidate: the interview's id and the two peers."""
+    await api.sign_up()
+    interview_id = await api.interview(**interview)
+    await api.grant(interview_id, instructor.user["username"])
+    observer = Peer(await instructor.ws_url(interview_id, "observer"), "observer")
+    await observer.connect()
+    candidate = Peer(await api.ws_url(interview_id, "candidate"), "candidate")
+    await candidate.connect()
+    return interview_id, observer, candidate

@@ -7,7 +7,7 @@ from typing import Any
 
 from protocol import Analysis, Code, Phase, Question, RelayedCode, State, Transcript
 from server.flow import LogEntry, replay
-from tests.hub.peer import Api, Peer
+from tests.hub.peer import Api, Peer, watched_interview
 
 DRAFT = "def two_sum(nums, target):\n    pass\n"
 FINAL = '''def two_sum(nums, target):
@@ -36,13 +36,8 @@ def questions(peer: Peer) -> list[Question]:
 async def test_code_snapshots_reach_observers_the_log_the_answer_and_replay(
     api: Api, instructor: Api
 ) -> None:
-    await api.sign_up()
-    interview = await api.interview(questions=2)  # a technical plan of two has a coding question
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    # A technical plan of two has a coding question.
+    interview, observer, candidate = await watched_interview(api, instructor, questions=2)
     await candidate.send(State(action="start"))
     await candidate.until(lambda p: phases(p)[-1:] == ["asking"])
     while not questions(candidate)[-1].coding:

@@ -8,7 +8,7 @@ import random
 import msgpack
 
 from protocol import Audio, Face, FaceFrame, Transcript
-from tests.hub.peer import Api, Peer
+from tests.hub.peer import Api, Peer, watched_interview
 
 
 def mixed_frames(count: int, seed: int = 7) -> list[object]:
@@ -31,13 +31,7 @@ def mixed_frames(count: int, seed: int = 7) -> list[object]:
 
 
 async def test_5000_mixed_frames_exactly_once_in_order(api: Api, instructor: Api) -> None:
-    await api.sign_up()
-    interview = await api.interview()
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    interview, observer, candidate = await watched_interview(api, instructor)
     frames = mixed_frames(5000)
 
     async def stream() -> None:

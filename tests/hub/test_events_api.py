@@ -14,7 +14,7 @@ import msgpack
 import pytest
 
 from protocol import Audio, Face, FaceFrame, NoteRequest, Phase, State, Transcript, decode_server_frame
-from tests.hub.peer import Api, Peer
+from tests.hub.peer import Api, Peer, watched_interview
 
 MSGPACK = {"Accept": "application/msgpack"}
 
@@ -52,13 +52,7 @@ def candidate_frames(count: int, seed: int) -> list[Any]:
 async def logged_interview(api: Api, instructor: Api) -> Logged:
     """An interview with server events (question, phase), candidate frames of every kind
     and notes, fully committed, and an observer's copy of its log."""
-    await api.sign_up()
-    interview = await api.interview()
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    interview, observer, candidate = await watched_interview(api, instructor)
     sent: dict[int, Any] = {}
     start = State(action="start")
     sent[await candidate.send(start)] = start

@@ -7,7 +7,7 @@ from typing import Any
 
 from protocol import Analysis, AskEvent, AskRequest, Phase, Question, Report, State, Transcript
 from server.flow import LogEntry, replay
-from tests.hub.peer import Api, Peer
+from tests.hub.peer import Api, Peer, watched_interview
 
 ANSWER = "I would add an index, measure p95 latency before and after, and load test it."
 
@@ -48,13 +48,9 @@ def state_of(log: list[dict[str, Any]]) -> Any:
 
 
 async def started(api: Api, instructor: Api, questions_total: int = 1) -> tuple[str, Peer, Peer]:
-    await api.sign_up()
-    interview = await api.interview(questions=questions_total)
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    interview, observer, candidate = await watched_interview(
+        api, instructor, questions=questions_total
+    )
     await candidate.send(State(action="start"))
     await candidate.until(lambda p: bool(questions(p)) and asking(p, questions(p)[0].qid))
     return interview, observer, candidate

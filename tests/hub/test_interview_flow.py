@@ -6,7 +6,7 @@ from typing import Any
 
 from protocol import Analysis, Phase, Question, QuestionDelta, Report, State, Transcript
 from server.flow import LogEntry, replay
-from tests.hub.peer import Api, Peer
+from tests.hub.peer import Api, Peer, watched_interview
 
 GOOD_ANSWER = (
     "I would start by measuring: p95 latency went from 120 ms to 900 ms after the deploy. "
@@ -38,13 +38,7 @@ async def answer(candidate: Peer, words: str) -> None:
 
 
 async def test_a_whole_interview(api: Api, instructor: Api) -> None:
-    await api.sign_up()
-    interview = await api.interview(questions=2)
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    interview, observer, candidate = await watched_interview(api, instructor, questions=2)
 
     await candidate.send(State(action="answer_start"))  # too early: refused, not fatal
     await candidate.until(lambda p: p.errors)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from protocol import Transcript
-from tests.hub.peer import PASSWORD, Api, Peer
+from tests.hub.peer import Api, PASSWORD, Peer, watched_interview
 from tests.hub.test_events_api import logged_interview
 from tests.lifecycle.db_rows import recording_ids, rows_of_interview
 
@@ -56,13 +56,7 @@ async def test_deleting_an_interview_leaves_nothing_and_closes_sockets(
 
 
 async def test_revoking_access_closes_the_instructors_socket(api: Api, instructor: Api) -> None:
-    await api.sign_up()
-    interview = await api.interview()
-    await api.grant(interview, instructor.user["username"])
-    observer = Peer(await instructor.ws_url(interview, "observer"), "observer")
-    await observer.connect()
-    candidate = Peer(await api.ws_url(interview, "candidate"), "candidate")
-    await candidate.connect()
+    interview, observer, candidate = await watched_interview(api, instructor)
     response = await api.http.delete(
         f"/api/interviews/{interview}/observers/{instructor.user['username']}"
     )
