@@ -71,6 +71,10 @@ RETRY_AFTER_S = 1.0
 MAX_RETRY_AFTER_S = 30.0
 
 
+# Threads that write one round's files at once.
+WRITE_THREADS = 4
+
+
 @dataclass
 class _Failing:
     retry_at: float
@@ -83,7 +87,7 @@ class RecordingStore:
     log once writing works again; the stream's audio is never refused for it."""
 
     def __init__(self, root: Path, on_failure: Failed | None = None,
-                 clock: Callable[[], float] = time.monotonic, *, threads: int = 32) -> None:
+                 clock: Callable[[], float] = time.monotonic, *, threads: int = 8) -> None:
         self.root = root
         # Told (outside any lock) when a stream's recording could not be written.
         self.on_failure = on_failure
@@ -141,14 +145,39 @@ class RecordingStore:
 
     async def _in_threads(self, pieces: Sequence[tuple[Path, int, bytes]], *,
                           return_exceptions: bool = False) -> list[Any]:
-        # Each stream's write and fdatasync in a thread of its own, all at once: the
-        # filesystem joins concurrent syncs into few journal commits, where one after
-        # another costs a disk flush each (a batch holds a chunk of every live interview).
+        # The writes and fdatasyncs run in a few threads at once: the filesystem joins
+        # concurrent syncs into fewer journal commits, and a few hand-offs to the pool cost
+        # the event loop far less than one per stream (a round holds a chunk of every live
+        # interview).
+        groups = [list(range(first, len(pieces), WRITE_THREADS))
+                  for first in range(min(WRITE_THREADS, len(pieces)))]
         loop = asyncio.get_running_loop()
-        return await asyncio.gather(*(
-            loop.run_in_executor(self._executor, self._write_at, path, offset, data)
-            for path, offset, data in pieces
-        ), return_exceptions=return_exceptions)
+        outcomes = await asyncio.gather(*(
+            loop.run_in_executor(self._executor, self._write_group,
+                                 [pieces[i] for i in group])
+            for group in groups
+        ))
+        results: list[Any] = [None] * len(pieces)
+        for group, outcome in zip(groups, outcomes):
+            for i, result in zip(group, outcome):
+                results[i] = result
+        if not return_exceptions:
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+        return results
+
+    @classmethod
+    def _write_group(cls, pieces: Sequence[tuple[Path, int, bytes]]) -> list[Exception | None]:
+        """Write each piece in turn; one that fails does not stop the others."""
+        results: list[Exception | None] = []
+        for path, offset, data in pieces:
+            try:
+                cls._write_at(path, offset, data)
+                results.append(None)
+            except Exception as error:
+                results.append(error)
+        return results
 
     @staticmethod
     def _write_at(path: Path, offset: int, data: bytes) -> None:
