@@ -116,6 +116,7 @@ class EventWriter:
         self.buffered_bytes = 0
         self._queue: asyncio.Queue[Append] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         # The batch being written (and retried while the database is away).
         self._writing: list[Append] = []
         self.healthy = True
@@ -138,6 +139,7 @@ class EventWriter:
         task, self._task = self._task, None
         if task is None:
             return
+        self._stopping = True
         self._queue.put_nowait(_STOP)
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout_s)
@@ -231,7 +233,9 @@ class EventWriter:
         stopping = False
         while not stopping:
             batch = await self._next_batch()
-            if _STOP in batch:
+            # By identity (``in`` would compare every item with the dataclass's __eq__), and
+            # only once told to stop.
+            if self._stopping and any(item is _STOP for item in batch):
                 stopping = True
                 batch = [item for item in batch if item is not _STOP]
                 while not self._queue.empty():
@@ -370,7 +374,8 @@ async def _write_batch(
         raise InterviewGone(str(error)) from error
     stored: list[StoredEvent | None] = [
         None if seq is None else
-        StoredEvent(item.interview_id, seq, item.kind, item.ts, item.d, item.stream, item.client_seq)
+        StoredEvent(item.interview_id, seq, item.kind, item.ts, item.d, item.stream, item.client_seq,
+                    item.payload)
         for item, seq in zip(sent, seqs)
     ]
     for item, event in zip(sent, stored):
