@@ -170,7 +170,9 @@ class FaceFrame:
     def to_payload(self) -> dict[str, Any]:
         made = self.__dict__.get("_payload")  # by the inline check, as it went
         if made is not None:
-            return dict(made)
+            # Made for this, by the inline check: a face message is logged once, so copying
+            # it per frame (15 a second per candidate) would buy nothing. Do not mutate it.
+            return made
         # The fields in their order, absent ones left out (``t`` and ``present`` never are).
         values = self.__dict__
         return {name: values[name] for name in _FACE_FIELDS if values[name] is not None}
