@@ -15,6 +15,7 @@ import msgpack
 from .close_codes import CloseCode
 from .envelope import Envelope
 from .errors import ErrorCode, FrameTooLarge, ProtocolError
+from .face_message_fast_path import decode_face_message
 from .fields import MAX_INT, is_int
 from .limits import DEFAULT_LIMITS, Limits
 from .messages import (
@@ -50,6 +51,10 @@ def decode_client_frame(
 ) -> Envelope[ClientMessage]:
     """A frame received by the server. ``note`` is a :class:`NoteRequest`; ``transcript``,
     ``face``, ``audio`` and ``state`` are the candidate's plain messages."""
+    if type(frame) is bytes and len(frame) <= limits.max_frame_bytes:
+        face = decode_face_message(frame, limits)
+        if face is not None:
+            return face
     return _decode(frame, limits, CLIENT_MESSAGES, DATA_MESSAGE_TYPES, needs_ts=False)
 
 
