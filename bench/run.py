@@ -10,6 +10,7 @@ Rows (each measured next to its baseline in the same run):
 
 Environment: DATABASE_URL (default: the embedded PostgreSQL, database ``ie_bench``),
 BENCH_CONNECTIONS (50), BENCH_WINDOW (16), BENCH_SECONDS (8), BENCH_PROCESSES (1),
+BENCH_ROUNDS (3: row 1's alternating echo and engine rounds),
 BENCH_SEARCH ("50:25:600": first, step, last number of interviews; "" skips the search),
 BENCH_STEP_SECONDS (10), BENCH_EVENTS (50000), BENCH_REPLAY_EVENTS (60000),
 BENCH_AI_DELAY_MS (100). Any failure stops the run with a non-zero exit.
@@ -21,6 +22,8 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from bench import ai_path, micro, persist, replay, saturate
@@ -43,13 +46,18 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _echo(url: str, *, compression: bool, offer: bool, **kw: Any) -> dict[str, Any]:
+@contextmanager
+def _echo_server(url: str, *, compression: bool) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = server_env(url, WS_COMPRESSION="1" if compression else "0")
     with running([sys.executable, "-m", "bench.echo_server", str(port)], env, port,
                  RESULTS / "echo-server.log") as echo:
-        return saturate.measure("echo", f"http://127.0.0.1:{port}", echo.pid,
-                                offer_deflate=offer, **kw)
+        yield f"http://127.0.0.1:{port}", echo.pid
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median rate (a measured run, not a blend of several)."""
+    return sorted(runs, key=lambda run: run["messages_per_s"])[len(runs) // 2]
 
 
 def stack(url: str) -> dict[str, Any]:
@@ -57,13 +65,27 @@ def stack(url: str) -> dict[str, Any]:
                           "window": _env_int("BENCH_WINDOW", 16),
                           "processes": _env_int("BENCH_PROCESSES", 1),
                           "duration_s": _env_int("BENCH_SECONDS", 8)}
-    echo = _echo(url, compression=False, offer=False, **kw)
-    with engine_server(url) as (base, engine):
-        engine_result = saturate.measure("engine", base, engine.pid, **kw)
+    # The echo and the engine take turns, round after round (which goes first alternates
+    # too), and the medians are compared: on a shared machine one noisy moment can halve
+    # a single measurement.
+    echo_runs: list[dict[str, Any]] = []
+    engine_runs: list[dict[str, Any]] = []
+    with _echo_server(url, compression=False) as (echo_url, echo_pid), \
+            engine_server(url) as (engine_url, engine):
+        for n in range(_env_int("BENCH_ROUNDS", 3)):
+            turns = [("echo", echo_url, echo_pid, echo_runs),
+                     ("engine", engine_url, engine.pid, engine_runs)]
+            for mode, base, pid, runs in (turns if n % 2 == 0 else turns[::-1]):
+                runs.append(saturate.measure(mode, base, pid, **kw))
+    echo, engine_result = _median_run(echo_runs), _median_run(engine_runs)
     # permessage-deflate: a browser-like client offering it, to a server accepting it and
     # to the server as configured (declining it).
-    deflate_on = _echo(url, compression=True, offer=True, **kw)
-    deflate_off = _echo(url, compression=False, offer=True, **kw)
+    deflate = {}
+    for compression in (True, False):
+        with _echo_server(url, compression=compression) as (base, pid):
+            deflate["on" if compression else "off"] = saturate.measure(
+                "echo", base, pid, offer_deflate=True, **kw)
+    deflate_on, deflate_off = deflate["on"], deflate["off"]
     if deflate_on["compressed_connections"] != kw["connections"]:
         raise RuntimeError("permessage-deflate was not negotiated when enabled")
     if deflate_off["compressed_connections"] != 0:
@@ -71,6 +93,8 @@ def stack(url: str) -> dict[str, Any]:
     return {
         "echo": echo, "engine": engine_result,
         "ratio": round(engine_result["messages_per_s"] / echo["messages_per_s"], 3),
+        "rounds": [{"echo": e["messages_per_s"], "engine": g["messages_per_s"]}
+                   for e, g in zip(echo_runs, engine_runs)],
         "deflate": {"on": deflate_on, "off": deflate_off,
                     "ratio": round(deflate_on["messages_per_s"] / deflate_off["messages_per_s"],
                                    3)},

@@ -16,13 +16,15 @@ def _verdict(ok: bool) -> str:
 def _stack_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     echo, engine, deflate = s["echo"], s["engine"], s["deflate"]
     return [
-        ("1. echo msgs/s (server CPU, µs/msg)",
+        ("1. echo msgs/s, median round (server CPU, µs/msg)",
          f"{echo['messages_per_s']:.0f} ({_pct(echo['server_cpu'])}, "
          f"{echo['server_us_per_message']} µs)"),
-        ("   engine candidate path msgs/s (server CPU, µs/msg)",
+        ("   engine candidate path, median round (server CPU, µs/msg)",
          f"{engine['messages_per_s']:.0f} ({_pct(engine['server_cpu'])}, "
          f"{engine['server_us_per_message']} µs); to observers {engine['delivered_per_s']:.0f}/s"),
         ("   engine / echo (target ≥ 0.5)", f"{s['ratio']:.2f}  {_verdict(s['ratio'] >= 0.5)}"),
+        ("   rounds: echo / engine msgs/s", ", ".join(
+            f"{r['echo']:.0f} / {r['engine']:.0f}" for r in s.get("rounds", []))),
         ("   server waited for a CPU echo / engine",
          f"{_pct(echo.get('server_cpu_wait'))} / {_pct(engine.get('server_cpu_wait'))}"),
         ("   client CPU echo / engine (saturated?)",
