@@ -489,7 +489,7 @@ class Connection:
                 Append(
                     interview_id=self.interview.id, kind=kind, d=d, ts=now_ms(),
                     stream=self.stream, client_seq=seq if self.stream is not None else None,
-                    audio=audio, settled=self._settle,
+                    audio=audio, settled=self._settle, urgent=kind == "state",
                 ),
                 frame_bytes=frame_bytes,
             )

@@ -68,6 +68,9 @@ class Append:
     refused: str | None = None
     # An audio chunk to append to its stream's recording, with the other chunks of the batch.
     audio: Chunk | None = None
+    # Written without waiting for more to batch with it: a candidate's state change (an
+    # answer's end), which the interview's next step, and so its next question, waits for.
+    urgent: bool = False
     # None once resolved as a duplicate of a stored frame.
     result: asyncio.Future[StoredEvent | None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     # Called as soon as ``result`` is set (stored, a duplicate, or failed): a plain call, where
@@ -212,21 +215,27 @@ class EventWriter:
                 log.exception("acting on a settled append failed")
 
     async def _next_batch(self) -> list[Append]:
-        batch = [await self._queue.get()]
+        item = await self._queue.get()
+        batch = [item]
+        urgent = item is _STOP or item.urgent
         deadline = time.monotonic() + self._max_delay_s
         while len(batch) < self._max_batch:
             try:
-                batch.append(self._queue.get_nowait())
+                item = self._queue.get_nowait()
+                batch.append(item)
+                urgent = urgent or item is _STOP or item.urgent
                 continue
             except asyncio.QueueEmpty:
                 pass
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or urgent:
                 break
             try:
-                batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                item = await asyncio.wait_for(self._queue.get(), remaining)
             except asyncio.TimeoutError:
                 break
+            batch.append(item)
+            urgent = item is _STOP or item.urgent
         return batch
 
     async def _run(self) -> None:
