@@ -2,7 +2,8 @@
 
 A real server process runs the Gemini interviewer against the loopback fake Gemini (the
 one the tests use), which answers every call after a fixed delay. After each answer the
-server analyses it, asks whether to follow up and streams the next question. The overhead
+server analyses it, asks whether to follow up and streams the next question (phrased while
+the candidate answered, so its call is not in the interval). The overhead
 is the time the candidate waits minus the fake's delays that lay on the critical path:
 the longest chain of calls made in that interval, each sent after the one before it had
 its answer (calls made side by side overlap their delays, so they count once). That is

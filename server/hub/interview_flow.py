@@ -273,6 +273,8 @@ class InterviewFlow:
             await self._plan_and_ask()
         elif isinstance(step, EnterPhase):
             self._enter(step, decided)
+            if step.phase is InterviewPhase.ANSWERING and not step.paused:
+                await self._prefetch_next()
         elif isinstance(step, Analyze):
             self._start_analysis(step.qid, step.skipped)
         elif isinstance(step, AskNextOrFinish):
@@ -543,6 +545,14 @@ class InterviewFlow:
             prefetched = None
         await self._ask(question, idx=number, kind=QuestionKind.MAIN, parent_qid=None,
                         save_plan=True, prefetched=prefetched)
+
+    async def _prefetch_next(self) -> None:
+        """While the candidate answers, start phrasing the next planned question: it does not
+        depend on the answer, so after the answer only the follow-up decision is waited for
+        (and if a follow-up comes first, the phrased question waits for its turn)."""
+        number = next_question_number(self.state, self.spec.questions_total)
+        if number is not None and number <= len(self.plan):
+            await self._prefetch(self.plan[number - 1])
 
     async def _prefetch(self, question: PlannedQuestion) -> None:
         """Start phrasing ``question``, unless that is under way already."""

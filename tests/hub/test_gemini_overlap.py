@@ -114,3 +114,29 @@ async def test_a_follow_up_first_and_the_next_question_as_phrased_before(
             assert [a.qid for a in analyses] == [main.qid, follow_up.qid, second.qid]
             await candidate.close()
             await api.close()
+
+
+async def test_the_next_question_is_phrased_while_the_candidate_answers(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with FakeGemini() as fake:
+        fake.default = gemini
+        with live_server(env(database_url, tmp_path, fake), log=tmp_path / "server.log") as (url, _):
+            api, interview, candidate = await started(url)
+            first = questions(candidate)[0]
+            streams_before = sum(r.stream for r in fake.requests)
+            await candidate.send(State(action="answer_start"))
+            await candidate.until(lambda p: phases(p)[-1:] == ["answering"])
+            # Still answering: the second question's phrasing has been asked for already.
+            await candidate.until(lambda p: sum(r.stream for r in fake.requests) > streams_before)
+            phrasing = [r for r in fake.requests if r.stream][-1]
+            assert GEMINI_QUESTIONS[1][:20] in phrasing.prompt
+            await candidate.send(Transcript(seg=0, text=ANSWER, final=True, src="typed"))
+            await candidate.send(State(action="answer_end"))
+            await candidate.until(lambda p: phases(p)[-1:] == ["asking"] and len(questions(p)) == 2)
+            second = questions(candidate)[1]
+            assert second.qid != first.qid and second.text.startswith(GEMINI_QUESTIONS[1][:20])
+            # Phrased once: the answer's end used what was phrased during the answer.
+            assert sum(r.stream for r in fake.requests) == streams_before + 1
+            await candidate.close()
+            await api.close()
