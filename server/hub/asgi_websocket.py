@@ -7,10 +7,17 @@ interviews is a large share of the server's CPU. Here the handler's ``receive`` 
 the ASGI server directly. A disconnect surfaces as :class:`Disconnected` from
 ``receive`` (the handler is always reading, so it learns at once), where Quart would
 cancel the handler.
+
+Once the handler has closed the socket, what the client still sends is read and dropped
+until the ASGI server reports the disconnect: a client flooding the socket would
+otherwise fill the server's queue for the handler, the server's reader would wait on it
+for good, and the client's reply to the close frame (and so the end of the connection)
+would never be read.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from quart.asgi import ASGIWebsocketConnection
@@ -41,11 +48,23 @@ class _Frames:
                 raise Disconnected()
 
 
+# How long a closed socket's leftover frames are read while the client takes the close.
+DRAIN_AFTER_CLOSE_S = 5.0
+
+
 class DirectWebsocketConnection(ASGIWebsocketConnection):
     async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
-        self.queue = _Frames(receive)  # type: ignore[assignment]
+        frames = _Frames(receive)
+        self.queue = frames  # type: ignore[assignment]
         websocket = self._create_websocket_from_scope(send)
         try:
             await self.handle_websocket(websocket, send)
         except Disconnected:
             pass
+        if not frames.closed:
+            try:
+                async with asyncio.timeout(DRAIN_AFTER_CLOSE_S):
+                    while True:
+                        await frames.get()
+            except (Disconnected, TimeoutError):
+                pass
