@@ -8,7 +8,7 @@ import random
 import uuid
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import pytest
 
@@ -20,6 +20,13 @@ from server.lifecycle.deletion import delete_interview
 from tests.hub.conftest import new_interview
 
 MIME = "audio/webm;codecs=opus"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[RecordingStore]:
+    recordings = RecordingStore(tmp_path)
+    yield recordings
+    recordings.close()
 
 
 @asynccontextmanager
@@ -88,11 +95,10 @@ async def written(database: Database, store: RecordingStore, interview: uuid.UUI
 
 
 async def test_a_recording_left_behind_by_a_stop_catches_up_at_start(
-    database: Database, tmp_path: Path
+    database: Database, store: RecordingStore
 ) -> None:
     interview, stream = await new_interview(database), "stream-a"
     chunks = payloads(30, seed=1)
-    store = RecordingStore(tmp_path)
     # A process that stopped after logging the audio and before writing it.
     gone = EventWriter(database.engine, lambda _: None, origin="gone")
     gone.start()
@@ -101,59 +107,46 @@ async def test_a_recording_left_behind_by_a_stop_catches_up_at_start(
     row = await recording(database, interview, stream)
     assert row["next_chunk"] == 20 and row["size_bytes"] == 0 and row["chunks"] == []
 
-    try:
-        async with writing(database, store, "next") as (writer, _):
-            await written(database, store, interview, stream, chunks[:20])
-            await log_audio(writer, interview, stream, chunks[20:], first=20)
-            await written(database, store, interview, stream, chunks)
-    finally:
-        store.close()
+    async with writing(database, store, "next") as (writer, _):
+        await written(database, store, interview, stream, chunks[:20])
+        await log_audio(writer, interview, stream, chunks[20:], first=20)
+        await written(database, store, interview, stream, chunks)
 
 
-async def test_stopping_writes_what_was_committed(database: Database, tmp_path: Path) -> None:
+async def test_stopping_writes_what_was_committed(
+    database: Database, store: RecordingStore
+) -> None:
     interview, stream = await new_interview(database), "stream-b"
     chunks = payloads(40, seed=2)
-    store = RecordingStore(tmp_path)
-    try:
-        async with writing(database, store, "stopping") as (writer, _):
-            await log_audio(writer, interview, stream, chunks)
-    finally:
-        store.close()
+    async with writing(database, store, "stopping") as (writer, _):
+        await log_audio(writer, interview, stream, chunks)
     await written(database, store, interview, stream, chunks, timeout=0)
 
 
 async def test_past_the_memory_bound_the_chunks_come_from_the_log(
-    database: Database, tmp_path: Path
+    database: Database, store: RecordingStore
 ) -> None:
     interview, stream = await new_interview(database), "stream-c"
     chunks = payloads(60, seed=3)
-    store = RecordingStore(tmp_path)
-    try:
-        async with writing(database, store, "bounded", max_pending_bytes=4000) as (writer, _):
-            for first in range(0, len(chunks), 20):
-                await log_audio(writer, interview, stream, chunks[first:first + 20], first=first)
-            await written(database, store, interview, stream, chunks)
-    finally:
-        store.close()
+    async with writing(database, store, "bounded", max_pending_bytes=4000) as (writer, _):
+        for first in range(0, len(chunks), 20):
+            await log_audio(writer, interview, stream, chunks[first:first + 20], first=first)
+        await written(database, store, interview, stream, chunks)
 
 
 async def test_two_processes_on_one_stream_write_each_chunk_once(
-    database: Database, tmp_path: Path
+    database: Database, store: RecordingStore
 ) -> None:
     """A stream taken over by another process while the first still writes its file."""
     interview, stream = await new_interview(database), "stream-d"
     chunks = payloads(80, seed=4)
-    store = RecordingStore(tmp_path)
-    try:
-        async with AsyncExitStack() as processes:
-            writers = [(await processes.enter_async_context(writing(database, store, origin)))[0]
-                       for origin in ("a", "b")]
-            for first in range(0, len(chunks), 5):
-                writer = writers[(first // 5) % 2]
-                await log_audio(writer, interview, stream, chunks[first:first + 5], first=first)
-            await written(database, store, interview, stream, chunks)
-    finally:
-        store.close()
+    async with AsyncExitStack() as processes:
+        writers = [(await processes.enter_async_context(writing(database, store, origin)))[0]
+                   for origin in ("a", "b")]
+        for first in range(0, len(chunks), 5):
+            writer = writers[(first // 5) % 2]
+            await log_audio(writer, interview, stream, chunks[first:first + 5], first=first)
+        await written(database, store, interview, stream, chunks)
 
 
 async def test_a_failing_folder_is_reported_once_and_caught_up_without_new_chunks(
@@ -208,10 +201,9 @@ async def test_an_audio_chunk_out_of_order_is_not_logged(database: Database) -> 
 
 
 async def test_audio_of_an_interview_deleted_before_it_was_written_leaves_no_file(
-    database: Database, tmp_path: Path
+    database: Database, tmp_path: Path, store: RecordingStore
 ) -> None:
     interview, stream = await new_interview(database), "stream-g"
-    store = RecordingStore(tmp_path)
     files = RecordingWriter(database.engine, store)  # handed the audio, not yet writing
     writer = EventWriter(database.engine, lambda _: None, origin="deleted", recordings=files)
     writer.start()
@@ -222,37 +214,31 @@ async def test_audio_of_an_interview_deleted_before_it_was_written_leaves_no_fil
     finally:
         await writer.stop()
         await files.stop(timeout_s=10)  # writes (or skips) everything handed over first
-        store.close()
     assert not (tmp_path / str(interview)).exists()
 
 
 async def test_chunks_committed_within_a_round_interval_are_written_together(
-    database: Database, tmp_path: Path
+    database: Database, store: RecordingStore
 ) -> None:
     interview, stream = await new_interview(database), "stream-paced"
     chunks = payloads(12, seed=7)
-    store = RecordingStore(tmp_path)
-    try:
-        async with writing(database, store, "paced", interval_s=3.0) as (writer, files):
-            await log_audio(writer, interview, stream, chunks[:4])
-            await written(database, store, interview, stream, chunks[:4])
-            rounds = files.batches  # the first chunks after a quiet spell go at once
-            for first in (4, 8):  # two more commits, well within the interval
-                await log_audio(writer, interview, stream, chunks[first:first + 4], first=first)
-            await written(database, store, interview, stream, chunks)
-            assert files.batches == rounds + 1
-    finally:
-        store.close()
+    async with writing(database, store, "paced", interval_s=3.0) as (writer, files):
+        await log_audio(writer, interview, stream, chunks[:4])
+        await written(database, store, interview, stream, chunks[:4])
+        rounds = files.batches  # the first chunks after a quiet spell go at once
+        for first in (4, 8):  # two more commits, well within the interval
+            await log_audio(writer, interview, stream, chunks[first:first + 4], first=first)
+        await written(database, store, interview, stream, chunks)
+        assert files.batches == rounds + 1
 
 
 async def test_chunks_past_a_gap_in_memory_come_from_the_log(
-    database: Database, tmp_path: Path
+    database: Database, store: RecordingStore
 ) -> None:
     """Another process logged the chunks between two of ours: ours past the gap are not
     dropped, the next round takes everything from the log in order."""
     interview, stream = await new_interview(database), "stream-gap"
     chunks = payloads(15, seed=8)
-    store = RecordingStore(tmp_path)
     files = RecordingWriter(database.engine, store, interval_s=0.2)  # started below
     ours = EventWriter(database.engine, lambda _: None, origin="ours", recordings=files)
     other = EventWriter(database.engine, lambda _: None, origin="other")  # writes no files
@@ -268,4 +254,3 @@ async def test_chunks_past_a_gap_in_memory_come_from_the_log(
         await ours.stop()
         await other.stop()
         await files.stop()
-        store.close()
