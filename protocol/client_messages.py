@@ -242,6 +242,12 @@ def _well_formed_frame(item: object, limits: Limits) -> FaceFrame | None:
         if type(blink) is not bool:
             return None
         payload["blink"] = blink
+    return checked_face_frame(payload)
+
+
+def checked_face_frame(payload: dict[str, Any]) -> FaceFrame:
+    """The frame of a payload already checked (present fields only, in the fields' order),
+    made without checking it again; ``to_payload`` hands ``payload`` back."""
     frame = object.__new__(FaceFrame)
     values = frame.__dict__
     values.update(_ABSENT)

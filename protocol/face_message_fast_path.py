@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from .client_messages import _ABSENT, Face, FaceFrame
+from .client_messages import Face, checked_face_frame
 from .envelope import Envelope
 from .fields import MAX_INT
 from .limits import Limits
@@ -80,14 +80,6 @@ def decode_face_message(frame: bytes | bytearray, limits: Limits) -> Envelope[Fa
         if struct.emotion is not None and len(struct.emotion) > max_emotion:
             return None
     payloads: list[dict[str, Any]] = msgspec.to_builtins(structs)
-    frames = []
-    for payload in payloads:
-        made = object.__new__(FaceFrame)
-        values = made.__dict__
-        values.update(_ABSENT)
-        values.update(payload)
-        values["_payload"] = payload
-        frames.append(made)
     message = object.__new__(Face)
-    message.__dict__["frames"] = tuple(frames)
+    message.__dict__["frames"] = tuple(checked_face_frame(payload) for payload in payloads)
     return Envelope(message, envelope.seq, envelope.ts)
