@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 import uuid
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
@@ -336,7 +337,7 @@ class EventWriter:
 async def _write_batch(
     pg: asyncpg.Connection, batch: list[Append], origin: str
 ) -> list[StoredEvent | None]:
-    """Write ``batch`` with ``log_events`` (migration 0009): one statement locks the
+    """Write ``batch`` with ``log_events`` (migrations 0009 and 0010): one statement locks the
     interviews' rows, drops candidate frames already stored (same stream and client seq),
     gives the rest the next gapless ``seq``, inserts them, records refusals, moves the heads
     and the audio streams' positions, and NOTIFYs. Without derived writes it is the whole
@@ -359,18 +360,21 @@ async def _write_batch(
         if chunk is not None and item.refused is None:
             audio.setdefault((chunk.interview_id, chunk.stream), chunk)
     files = list(audio.values())
+    interviews, interview_at = _indexed([item.interview_id for item in sent])
+    streams, stream_at = _indexed([item.stream for item in sent])
+    kinds, kind_at = _indexed([item.kind for item in sent])
+    payloads = [item.payload or b"" for item in sent]
     try:
         seqs = await pg.fetchval(
             _LOG_EVENTS,
-            sorted({item.interview_id for item in sent}),
-            [item.interview_id for item in sent],
-            [item.kind for item in sent],
-            [item.stream for item in sent],
-            [item.client_seq for item in sent],
-            [item.ts for item in sent],
-            [item.payload for item in sent],
+            interviews, streams, kinds, interview_at, stream_at, kind_at,
+            _int_array([item.client_seq for item in sent]),
+            _int_array([item.ts for item in sent]),
+            b"".join(payloads),
+            _int_array(list(accumulate(map(len, payloads)))),
             # All NULL (no audio, no refusal) is sent empty: unnest pads it with NULLs.
-            [None if item.audio is None else item.audio.chunk for item in sent] if audio else [],
+            _int_array([None if item.audio is None else item.audio.chunk for item in sent])
+            if audio else "{}",
             [item.refused for item in sent] if refusals else [],
             [c.interview_id for c in files],
             [c.stream for c in files],
@@ -396,7 +400,28 @@ async def _write_batch(
     return [events.get(id(item)) for item in batch]
 
 
-_LOG_EVENTS = "SELECT log_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+_LOG_EVENTS = (
+    "SELECT log_events($1, $2, $3, $4::text::integer[], $5::text::integer[],"
+    " $6::text::integer[], $7::text::bigint[], $8::text::bigint[], $9, $10::text::integer[],"
+    " $11::text::integer[], $12, $13, $14, $15, $16, $17, $18)"
+)
+
+
+def _int_array(values: list[int | None]) -> str:
+    """A PostgreSQL array literal of ``values`` (None is NULL).
+
+    The integer arrays go as literals: the driver checks each element of an array parameter
+    in Python before encoding it, which costs more than the database's own work with it."""
+    return "{%s}" % ",".join(map(str, values)).replace("None", "NULL")
+
+
+def _indexed(values: list[Any]) -> tuple[list[Any], str]:
+    """Each value once (in order of first appearance), and the 1-based index of every value
+    into that list, as an array literal (None stays NULL)."""
+    positions: dict[Any, int] = {}
+    indexes = [None if value is None else positions.setdefault(value, len(positions) + 1)
+               for value in values]
+    return list(positions), _int_array(indexes)
 
 
 def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
