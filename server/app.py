@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import AsyncIterator
 
@@ -115,6 +116,10 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         # Recording folders whose removal a crash interrupted.
         await files.sweep(app.db, settings.recordings_dir, settings.uploads_dir)
         await asyncio.to_thread(compile_skill_patterns)
+        # What start-up made (modules, the app, compiled patterns: ~170k objects) stays for
+        # the process's life. Frozen, it is no longer scanned by the garbage collector's full
+        # collections, each of which otherwise held the event loop for ~60 ms.
+        gc.freeze()
         try:
             yield
         finally:
