@@ -60,7 +60,10 @@ def unpack(raw: bytes) -> Any:
     return msgpack.unpackb(raw, raw=False)
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ costs ~5x as much (0.9 against 0.2 µs), and
+# the writer makes one per event. Nothing changes an event once made; its ``frame`` is
+# shared by every member that receives it.
+@dataclass
 class StoredEvent:
     """An event that is committed to the log, with its per-interview ``seq``."""
 
