@@ -12,7 +12,7 @@ Environment: DATABASE_URL (default: the embedded PostgreSQL, database ``ie_bench
 BENCH_CONNECTIONS (50), BENCH_WINDOW (16), BENCH_SECONDS (8), BENCH_PROCESSES (1),
 BENCH_ROUNDS (3: row 1's alternating echo and engine rounds),
 BENCH_SEARCH ("50:25:600": first, step, last number of interviews; "" skips the search),
-BENCH_STEP_SECONDS (10), BENCH_EVENTS (50000), BENCH_REPLAY_EVENTS (60000),
+BENCH_STEP_SECONDS (10), BENCH_EVENTS (200000), BENCH_REPLAY_EVENTS (60000),
 BENCH_AI_DELAY_MS (100). Any failure stops the run with a non-zero exit.
 """
 
@@ -132,7 +132,7 @@ def main() -> int:
         results["capacity"] = capacity(url, spec)
 
     print("3. persistence: event writer vs raw COPY", flush=True)
-    results["persistence"] = asyncio.run(persist.run(url, events=_env_int("BENCH_EVENTS", 50_000)))
+    results["persistence"] = asyncio.run(persist.run(url, events=_env_int("BENCH_EVENTS", 200_000)))
 
     print("4. AI path overhead (loopback Gemini)", flush=True)
     results["ai_path"] = ai_path.run(url, delay_s=_env_int("BENCH_AI_DELAY_MS", 100) / 1000)
