@@ -43,7 +43,8 @@ def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
         held = f"none of the steps passed (first: {c['first_failure']}, {c['failure']})"
     else:
         per = best["server"].get("cpu_per_session")
-        held = (f"{c['capacity']} interviews, {_pct(per)} of a core each; "
+        each = "n/a" if per is None else f"{per * 100:.2f}%"
+        held = (f"{c['capacity']} interviews, {each} of a core each; "
                 f"ack p99 {best['ack_latency_ms']['p99']} ms, "
                 f"observer p99 {best['observer_latency_ms']['p99']} ms")
     ended = (f"failed at {c['first_failure']}: {c['failure']}" if c["first_failure"]
