@@ -176,6 +176,9 @@ async def test_a_stalled_observer_is_coalesced_then_closed_and_resumes(
         #    superseded faces are dropped from it, while it stays under the hard bound.
         frames = load(seed=1)
         await streamer.send(frames, until_bytes=FILL_BYTES)
+        # Past the outbox's stall time (0.25 s) with its writer blocked: the small frames
+        # then meet a stalled member, however fast the fill went through.
+        await asyncio.sleep(0.5)
         await streamer.send(small_frames(10_000, 900), count=900)
         await streamer.all_acked()
         head = candidate.next_seq - 1  # no server events in this interview: seq = client seq
