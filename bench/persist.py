@@ -155,6 +155,7 @@ async def run(url: str, *, events: int = 200_000, interviews: int = 50,
                                             secret_key=secrets.token_urlsafe(48)))
     try:
         ids = await _interviews(database, interviews)
+        gc.collect()
         gc.freeze()  # as the server does once it has started
         await writer_rate(database, ids, 2000)  # warm-up
         await copy_rate(url, ids, 2000, base=10_000_000)
