@@ -87,3 +87,35 @@ async def test_event_log_keys_reject_duplicates() -> None:
                     raise AssertionError(f"stored a duplicate: seq={seq} client_seq={client_seq}")
         finally:
             await engine.dispose()
+
+
+async def test_the_previous_releases_log_events_still_writes_after_the_upgrade() -> None:
+    # During a rolling deploy the previous release's processes call 0009's signature.
+    async with scratch_database("ie_rolling") as url:
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.begin() as connection:
+                user = (await connection.execute(text(
+                    "INSERT INTO users (id, username, display_name, password_hash, role)"
+                    " VALUES (gen_random_uuid(), 'u1', 'U', 'x', 'candidate') RETURNING id"
+                ))).scalar_one()
+                interview = (await connection.execute(text(
+                    "INSERT INTO interviews (id, owner_id, kind, role_title, difficulty,"
+                    " questions_total, status, phase, question_idx, head_seq)"
+                    " VALUES (gen_random_uuid(), :u, 'mixed', 'r', 'mid', 3, 'created', 'lobby', 0, 0)"
+                    " RETURNING id"
+                ), {"u": user})).scalar_one()
+                seqs = (await connection.execute(text(
+                    "SELECT log_events(ARRAY[CAST(:i AS uuid)], ARRAY[CAST(:i AS uuid)],"
+                    " ARRAY['transcript'], ARRAY['s1'], ARRAY[1::bigint], ARRAY[5::bigint],"
+                    " ARRAY['\\x80'::bytea], '{}'::integer[], '{}'::text[], '{}'::uuid[],"
+                    " '{}'::text[], '{}'::text[], '{}'::text[], 'interview_events', 'old')"
+                ), {"i": interview})).scalar_one()
+                stored = (await connection.execute(text(
+                    "SELECT seq, stream, client_seq, ts FROM events WHERE interview_id = :i"
+                ), {"i": interview})).all()
+        finally:
+            await engine.dispose()
+        assert seqs == [1]
+        assert [tuple(row) for row in stored] == [(1, "s1", 1, 5)]

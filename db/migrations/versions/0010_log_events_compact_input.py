@@ -13,8 +13,6 @@ Create Date: 2026-11-28
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import op
 
 revision = "0010"
@@ -134,11 +132,10 @@ END
 $$
 """
 
-_PREVIOUS = importlib.import_module("db.migrations.versions.0009_log_events")
 
-
+# 0009's function (another signature) is left in place: during a rolling deploy, the
+# previous release's processes keep writing with it until they are replaced.
 def upgrade() -> None:
-    _PREVIOUS.downgrade()
     op.execute(LOG_EVENTS)
 
 
@@ -146,4 +143,3 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION log_events(uuid[], text[], text[], integer[], integer[], integer[],"
                " bigint[], bigint[], bytea, integer[], integer[], text[], uuid[], text[], text[],"
                " text[], text, text)")
-    _PREVIOUS.upgrade()
