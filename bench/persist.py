@@ -20,7 +20,6 @@ is how few it makes per batch.
 from __future__ import annotations
 
 import asyncio
-import gc
 import secrets
 import statistics
 import time
@@ -34,6 +33,7 @@ from bench.saturate import face_payload
 from db.embedded import libpq_dsn
 from db.queries.interviews import create_interview
 from server.accounts import register
+from server.collector import settle_after_start
 from server.database import Database
 from server.hub.event_writer import Append, EventWriter, now_ms
 from server.hub.events import pack
@@ -155,8 +155,7 @@ async def run(url: str, *, events: int = 200_000, interviews: int = 50,
                                             secret_key=secrets.token_urlsafe(48)))
     try:
         ids = await _interviews(database, interviews)
-        gc.collect()
-        gc.freeze()  # as the server does once it has started
+        settle_after_start()  # as the server does once it has started
         await writer_rate(database, ids, 2000)  # warm-up
         await copy_rate(url, ids, 2000, base=10_000_000)
         for n in range(rounds):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from typing import AsyncIterator
 
@@ -12,6 +11,7 @@ from quart import request
 from quart_auth import QuartAuth
 
 from server.accounts import current_account
+from server.collector import settle_after_start
 from server.context import EngineApp
 from server.csrf import csrf_token
 from db.embedded import libpq_dsn
@@ -116,12 +116,7 @@ def create_app(settings: Settings | None = None) -> EngineApp:
         # Recording folders whose removal a crash interrupted.
         await files.sweep(app.db, settings.recordings_dir, settings.uploads_dir)
         await asyncio.to_thread(compile_skill_patterns)
-        # What start-up made (modules, the app, compiled patterns: ~170k objects) stays for
-        # the process's life. Frozen, it is no longer scanned by the garbage collector's full
-        # collections, each of which otherwise held the event loop for ~60 ms. Unreachable
-        # cycles are collected first: frozen, they would never be freed.
-        gc.collect()
-        gc.freeze()
+        settle_after_start()
         try:
             yield
         finally:
