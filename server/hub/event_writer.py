@@ -21,8 +21,8 @@ import asyncio
 import logging
 import time
 import uuid
-from itertools import accumulate
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 import asyncpg
@@ -218,13 +218,13 @@ class EventWriter:
     async def _next_batch(self) -> list[Append]:
         item = await self._queue.get()
         batch = [item]
-        urgent = item is _STOP or item.urgent
+        urgent = _closes_batch(item)
         deadline = time.monotonic() + self._max_delay_s
         while len(batch) < self._max_batch:
             try:
                 item = self._queue.get_nowait()
                 batch.append(item)
-                urgent = urgent or item is _STOP or item.urgent
+                urgent = urgent or _closes_batch(item)
                 continue
             except asyncio.QueueEmpty:
                 pass
@@ -236,7 +236,7 @@ class EventWriter:
             except asyncio.TimeoutError:
                 break
             batch.append(item)
-            urgent = item is _STOP or item.urgent
+            urgent = _closes_batch(item)
         return batch
 
     async def _run(self) -> None:
@@ -430,3 +430,8 @@ def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
 
 
 _STOP: Any = object()
+
+
+def _closes_batch(item: Append) -> bool:
+    """Whether the batch is written as soon as ``item`` is in it (no waiting for company)."""
+    return item is _STOP or item.urgent
