@@ -4,17 +4,26 @@ Sending never waits on the socket: the room pushes here and one writer task per
 connection drains it. A member that falls behind first loses superseded ``face``
 events (only the newest queued one is kept); past the hard bound the connection
 is to be closed (4010) and the client resumes from the log.
+
+Acknowledgements are paced: one is written at most every ``ack_interval_s``, carrying
+the newest value (the protocol allows coalescing up to 250 ms). A candidate sends about
+ten data messages a second and nearly every commit would otherwise cost it an ack frame
+of its own; an ack after a quiet spell still goes out at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import deque
 from typing import Callable
 from dataclasses import dataclass
 
 from server.observability.metrics import COALESCED
+
+# Well inside the protocol's 250 ms, so that an ack's delay stays small beside the commit's.
+ACK_INTERVAL_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -31,10 +40,14 @@ class Overflow(Exception):
 class Outbox:
     def __init__(self, *, soft_limit: int = 256, hard_limit: int = 2048,
                  hard_bytes: int = 16 * 1024 * 1024, stall_s: float = 0.25,
+                 ack_interval_s: float = ACK_INTERVAL_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._items: deque[Outgoing] = deque()
         self._bytes = 0
         self._ack: int | None = None
+        self._ack_interval_s = ack_interval_s
+        self._ack_sent_at = -math.inf
+        self._ack_timer: asyncio.TimerHandle | None = None
         self._pong: bytes | None = None
         self._soft_limit = soft_limit
         self._hard_limit = hard_limit
@@ -78,7 +91,8 @@ class Outbox:
         self._progress = self._clock()
 
     def set_ack(self, upto: int) -> None:
-        """Acks are coalesced: only the newest value waits to be sent, ahead of events."""
+        """Acks are coalesced: only the newest value waits to be sent, ahead of events once
+        the interval since the last one has passed."""
         self._ack = upto if self._ack is None else max(self._ack, upto)
         self._ready.set()
 
@@ -106,11 +120,16 @@ class Outbox:
         self._items = kept
 
     async def get(self) -> tuple[int | None, Outgoing | None]:
-        """The next thing to send: a pending ack value, a pong, or else the next queued frame."""
+        """The next thing to send: a pending ack value that is due, a pong, or else the next
+        queued frame."""
         while True:
+            ack_due_in = None
             if self._ack is not None:
-                ack, self._ack = self._ack, None
-                return ack, None
+                ack_due_in = self._ack_sent_at + self._ack_interval_s - self._clock()
+                if ack_due_in <= 0:
+                    ack, self._ack = self._ack, None
+                    self._ack_sent_at = self._clock()
+                    return ack, None
             if self._pong is not None:
                 pong, self._pong = self._pong, None
                 return None, Outgoing(pong, "pong")
@@ -119,6 +138,9 @@ class Outbox:
                 self._bytes -= len(item.frame)
                 return None, item
             self._ready.clear()
+            if ack_due_in is not None and self._ack_timer is None and not self.closed:
+                self._ack_timer = asyncio.get_running_loop().call_later(
+                    ack_due_in, self._ack_due)
             self._parked = True
             try:
                 await self._ready.wait()
@@ -126,7 +148,14 @@ class Outbox:
                 self._parked = False
             self._progress = self._clock()
 
+    def _ack_due(self) -> None:
+        self._ack_timer = None
+        self._ready.set()
+
     def close(self) -> None:
+        if self._ack_timer is not None:
+            self._ack_timer.cancel()
+            self._ack_timer = None
         self.closed = True
         self._items.clear()
         self._bytes = 0

@@ -1,5 +1,7 @@
 """The bounded outbox and the rate limiter, without sockets."""
 
+import asyncio
+
 import pytest
 
 from server.hub.outbox import Outbox, Outgoing, Overflow
@@ -26,6 +28,51 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def test_an_ack_within_the_interval_waits_and_carries_the_newest_value() -> None:
+    clock = Clock()
+    outbox = Outbox(ack_interval_s=0.15, clock=clock)
+    outbox.set_ack(1)
+    assert await outbox.get() == (1, None)  # the first goes out at once
+    clock.now = 0.05
+    outbox.set_ack(2)
+    outbox.set_ack(3)
+    waiting = asyncio.create_task(outbox.get())
+    await asyncio.sleep(0.2)  # the wake-up fires, but on this clock the ack is not due yet
+    assert not waiting.done()
+    clock.now = 0.15
+    assert await asyncio.wait_for(waiting, 5) == (3, None)
+    clock.now = 1.0  # after a quiet spell the next ack is due at once
+    outbox.set_ack(4)
+    assert await outbox.get() == (4, None)
+
+
+async def test_frames_go_out_while_an_ack_waits_for_its_turn() -> None:
+    clock = Clock()
+    outbox = Outbox(ack_interval_s=0.15, clock=clock)
+    outbox.set_ack(1)
+    assert await outbox.get() == (1, None)
+    outbox.set_ack(2)
+    outbox.push(item("transcript", 7))
+    ack, sent = await outbox.get()
+    assert ack is None and sent is not None and sent.seq == 7
+    clock.now = 0.15
+    assert await asyncio.wait_for(outbox.get(), 5) == (2, None)
+
+
+async def test_closing_cancels_a_waiting_ack() -> None:
+    clock = Clock()
+    outbox = Outbox(ack_interval_s=0.15, clock=clock)
+    outbox.set_ack(1)
+    await outbox.get()
+    outbox.set_ack(2)
+    waiting = asyncio.create_task(outbox.get())
+    await asyncio.sleep(0)
+    outbox.close()
+    waiting.cancel()
+    await asyncio.gather(waiting, return_exceptions=True)
+    assert outbox._ack_timer is None
 
 
 def test_a_burst_to_a_member_that_keeps_up_loses_nothing() -> None:

@@ -138,6 +138,16 @@ async def test_a_crash_mid_stream_loses_and_doubles_nothing(database_url: str, t
             first_audio = next(i for i in range(stall_at, kill_at) if isinstance(frames[i], Audio))
             stall = await asyncpg.connect(libpq_dsn(database_url))
             cleanup.push_async_callback(stall.close)
+            # The recording writer's round that stalls must be the one holding that chunk:
+            # the audio sent so far is indexed first.
+            audio_so_far = sum(isinstance(f, Audio) for f in frames[:stall_at])
+            deadline = time.monotonic() + 20
+            while await stall.fetchval(
+                "SELECT count(*) FROM recording_chunks c JOIN recordings r"
+                " ON r.id = c.recording_id WHERE r.interview_id = $1::uuid", interview
+            ) < audio_so_far:
+                assert time.monotonic() < deadline, "the audio so far was never indexed"
+                await asyncio.sleep(0.01)
             stalled = stall.transaction()
             await stalled.start()
             await stall.execute("LOCK TABLE recording_chunks IN SHARE MODE")
