@@ -21,6 +21,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, Awaitable, Callable, Mapping, Sequence
@@ -118,7 +119,13 @@ class EventWriter:
         self._max_pending_bytes = max_pending_bytes
         self.buffered_frames = 0
         self.buffered_bytes = 0
-        self._queue: asyncio.Queue[Append] = asyncio.Queue()
+        self._queued: deque[Append] = deque()
+        # Something queued closes the batch at once (see ``_closes_batch``).
+        self._urgent = False
+        # What the writer task awaits while it waits for work, and whether it is gathering
+        # company for a batch (then only an urgent item or a full batch wakes it early).
+        self._waiting: asyncio.Future[None] | None = None
+        self._gathering = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         # The batch being written (and retried while the database is away).
@@ -144,15 +151,15 @@ class EventWriter:
         if task is None:
             return
         self._stopping = True
-        self._queue.put_nowait(_STOP)
+        self._enqueue(_STOP)
         try:
             await asyncio.wait_for(asyncio.shield(task), timeout_s)
         except asyncio.TimeoutError:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             left = 0
-            while not self._queue.empty():
-                item = self._queue.get_nowait()
+            while self._queued:
+                item = self._queued.popleft()
                 if item is not _STOP:
                     left += 1
                     self._fail(item, Unavailable("the server stopped before this could be stored"))
@@ -191,8 +198,18 @@ class EventWriter:
             except Exception as error:
                 self._fail(item, error)
                 return item.result
-        self._queue.put_nowait(item)
+        self._enqueue(item)
         return item.result
+
+    def _enqueue(self, item: Append) -> None:
+        self._queued.append(item)
+        if _closes_batch(item):
+            self._urgent = True
+        waiting = self._waiting
+        if waiting is not None and not waiting.done() and (
+            not self._gathering or self._urgent or len(self._queued) >= self._max_batch
+        ):
+            waiting.set_result(None)
 
     def _resolve(self, item: Append, event: StoredEvent | None) -> None:
         if not item.result.done():
@@ -216,28 +233,29 @@ class EventWriter:
                 log.exception("acting on a settled append failed")
 
     async def _next_batch(self) -> list[Append]:
-        item = await self._queue.get()
-        batch = [item]
-        urgent = _closes_batch(item)
-        deadline = time.monotonic() + self._max_delay_s
-        while len(batch) < self._max_batch:
-            try:
-                item = self._queue.get_nowait()
-                batch.append(item)
-                urgent = urgent or _closes_batch(item)
-                continue
-            except asyncio.QueueEmpty:
-                pass
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or urgent:
-                break
-            try:
-                item = await asyncio.wait_for(self._queue.get(), remaining)
-            except asyncio.TimeoutError:
-                break
-            batch.append(item)
-            urgent = _closes_batch(item)
+        queued = self._queued
+        if not queued:
+            await self._wait(None)
+        if not self._urgent and len(queued) < self._max_batch:
+            await self._wait(self._max_delay_s)
+        batch = [queued.popleft() for _ in range(min(len(queued), self._max_batch))]
+        self._urgent = any(map(_closes_batch, queued))
         return batch
+
+    async def _wait(self, timeout_s: float | None) -> None:
+        """Until something is queued (no timeout), or until ``timeout_s`` has passed while
+        the batch gathers company, less if something urgent comes or the batch fills. One
+        timer per batch: a wait per arriving item would cost a task each."""
+        loop = asyncio.get_running_loop()
+        self._waiting = waiting = loop.create_future()
+        self._gathering = timeout_s is not None
+        timer = None if timeout_s is None else loop.call_later(timeout_s, _wake, waiting)
+        try:
+            await waiting
+        finally:
+            self._waiting = None
+            if timer is not None:
+                timer.cancel()
 
     async def _run(self) -> None:
         stopping = False
@@ -248,8 +266,8 @@ class EventWriter:
             if self._stopping and any(item is _STOP for item in batch):
                 stopping = True
                 batch = [item for item in batch if item is not _STOP]
-                while not self._queue.empty():
-                    item = self._queue.get_nowait()
+                while self._queued:
+                    item = self._queued.popleft()
                     if item is not _STOP:
                         batch.append(item)
             if batch:
@@ -430,6 +448,11 @@ def _log_failure(future: asyncio.Future[StoredEvent | None]) -> None:
 
 
 _STOP: Any = object()
+
+
+def _wake(waiting: asyncio.Future[None]) -> None:
+    if not waiting.done():
+        waiting.set_result(None)
 
 
 def _closes_batch(item: Append) -> bool:

@@ -1,5 +1,5 @@
-"""A candidate's state change closes its batch at once; other frames wait out the
-batching window for company."""
+"""A candidate's state change, or a full batch, closes the batch at once; other frames wait
+out the batching window for company."""
 
 from __future__ import annotations
 
@@ -30,5 +30,47 @@ async def test_an_urgent_append_is_written_without_waiting_for_the_window(
         first = await asyncio.wait_for(face, 1)
         assert first is not None and stored is not None and first.seq + 1 == stored.seq
         assert writer.batches == 1
+    finally:
+        await writer.stop(timeout_s=5)
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_window(
+        database: Database) -> None:
+    interview = await new_interview(database)
+    writer = EventWriter(database.engine, lambda events: None, origin="test",
+                         max_batch=3, max_delay_s=WINDOW_S)
+    writer.start()
+    try:
+        frames = [writer.append(Append(interview, "face", {"frames": []}, now_ms(),
+                                       stream="s", client_seq=seq)) for seq in (1, 2)]
+        await asyncio.sleep(0.2)
+        assert not any(frame.done() for frame in frames)
+        frames.append(writer.append(Append(interview, "face", {"frames": []}, now_ms(),
+                                           stream="s", client_seq=3)))
+        stored = await asyncio.wait_for(asyncio.gather(*frames), 10)
+        assert [event.seq for event in stored if event is not None] == [1, 2, 3]
+        assert writer.batches == 1
+        # The next one waits for company again.
+        fourth = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
+                                      stream="s", client_seq=4))
+        await asyncio.sleep(0.2)
+        assert not fourth.done()
+    finally:
+        await writer.stop(timeout_s=5)
+
+
+async def test_what_waits_for_company_goes_when_the_window_closes(database: Database) -> None:
+    interview = await new_interview(database)
+    writer = EventWriter(database.engine, lambda events: None, origin="test", max_delay_s=0.3)
+    writer.start()
+    try:
+        first = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
+                                     stream="s", client_seq=1))
+        await asyncio.sleep(0.1)
+        second = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
+                                      stream="s", client_seq=2))
+        stored = await asyncio.wait_for(asyncio.gather(first, second), 10)
+        assert [event.seq for event in stored if event is not None] == [1, 2]
+        assert writer.batches == 1  # the second came within the first's window
     finally:
         await writer.stop(timeout_s=5)
