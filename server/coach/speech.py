@@ -45,6 +45,8 @@ class Window:
     def __init__(self, span_ms: float) -> None:
         self._span_ms = span_ms
         self._points: deque[Arrival] = deque()
+        # The counts change only with an arrival; the coach reads them on every event.
+        self._counts: WindowCounts | None = None
 
     def push(self, arrival: Arrival) -> None:
         points = self._points
@@ -52,10 +54,14 @@ class Window:
         boundary = arrival.t_ms - self._span_ms
         while len(points) >= 2 and points[1].t_ms <= boundary:
             points.popleft()
+        self._counts = None
 
     def counts(self) -> WindowCounts | None:
-        if not self._points:
-            return None
+        if self._counts is None and self._points:
+            self._counts = self._count()
+        return self._counts
+
+    def _count(self) -> WindowCounts:
         base, last = self._points[0], self._points[-1]
         inside = base.t_ms > last.t_ms - self._span_ms
         words_from = base.words_before if inside else base.words_after
