@@ -181,8 +181,13 @@ class RecordingStore:
 
     @staticmethod
     def _write_at(path: Path, offset: int, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o640)
+        # The folder is made only when missing (a stream's first write): every system call
+        # in this thread takes the interpreter lock back from the event loop once more.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o640)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o640)
         try:
             view = memoryview(data)
             while view:
