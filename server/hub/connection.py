@@ -80,6 +80,19 @@ def frame_sender(websocket: Websocket) -> Callable[[bytes], Awaitable[None]]:
     return websocket.send
 
 
+def frame_receiver(websocket: Websocket) -> Callable[[], Awaitable[str | bytes | None]]:
+    """Read frames of an accepted socket straight from the ASGI server.
+
+    Quart's ``Websocket.receive`` first runs ``accept`` again, which builds an empty header
+    map and awaits two more coroutines for every frame. Where Quart's websocket has no
+    receive callable of its own (its internals changed), its ``receive`` is used."""
+    receive = getattr(websocket, "_receive", None)
+    if callable(receive):
+        return receive  # type: ignore[no-any-return]
+    log.warning("reading websocket frames through Quart's Websocket.receive")
+    return websocket.receive
+
+
 class Closing(Exception):
     def __init__(self, code: int, reason: str = "", error: Error | None = None) -> None:
         super().__init__(reason)
@@ -109,6 +122,7 @@ class Connection:
         self.hub = hub
         self.websocket = websocket
         self._send_frame = frame_sender(websocket)
+        self._receive_frame = frame_receiver(websocket)
         self.user = user
         self.user_id = str(user.id)
         self.display_name = user.display_name
@@ -239,7 +253,7 @@ class Connection:
     async def _next_frame(self) -> str | bytes:
         # Quart hands an empty binary frame over as None (b"" is falsy where it picks bytes
         # or text); it is an empty frame all the same, and gets bad_frame like any other.
-        frame = await self.websocket.receive()
+        frame = await self._receive_frame()
         return b"" if frame is None else frame
 
     # ----- handshake ---------------------------------------------------------

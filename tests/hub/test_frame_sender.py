@@ -1,4 +1,4 @@
-"""Frames go straight to the ASGI server (not through Quart's per-frame loop turn)."""
+"""Frames go straight to and from the ASGI server (not through Quart's per-frame extra work)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from quart import Quart, websocket
 
-from server.hub.connection import frame_sender
+from server.hub.asgi_websocket import DirectWebsocketConnection
+from server.hub.connection import frame_receiver, frame_sender
 
 
 async def test_frames_go_straight_to_the_asgi_send_callable() -> None:
@@ -45,3 +46,42 @@ async def test_frames_go_straight_to_the_asgi_send_callable() -> None:
     assert used_quart_send == [False]
     frames = [m["bytes"] for m in sent if m["type"] == "websocket.send"]
     assert frames == [b"\x81\xa1t\xa4pong", b"second"]
+
+
+async def test_frames_come_straight_from_the_asgi_receive_callable() -> None:
+    app = Quart(__name__)
+    app.asgi_websocket_class = DirectWebsocketConnection  # type: ignore[assignment]
+    received: list[object] = []
+    used_quart_receive: list[bool] = []
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        current = websocket._get_current_object()  # type: ignore[attr-defined]
+        receive = frame_receiver(current)
+        used_quart_receive.append(receive == current.receive)
+        received.append(await receive())
+        received.append(await receive())
+
+    incoming: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for message in ({"type": "websocket.connect"},
+                    {"type": "websocket.receive", "bytes": b"first"},
+                    {"type": "websocket.receive", "bytes": b"second"},
+                    {"type": "websocket.disconnect", "code": 1000}):
+        await incoming.put(message)
+
+    async def receive() -> dict[str, Any]:
+        return await incoming.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    scope = {"type": "websocket", "asgi": {"version": "3.0", "spec_version": "2.3"},
+             "http_version": "1.1", "scheme": "ws", "path": "/ws", "raw_path": b"/ws",
+             "query_string": b"", "root_path": "", "headers": [(b"host", b"localhost")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80), "subprotocols": [],
+             "extensions": {"websocket.http.response": {}}}
+    await asyncio.wait_for(app(scope, receive, send), 10)  # type: ignore[arg-type]
+
+    assert used_quart_receive == [False]
+    assert received == [b"first", b"second"]
