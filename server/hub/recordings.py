@@ -17,6 +17,7 @@ once the database is back, and when a failed stream's retry is due.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -49,6 +50,8 @@ def extension(mime: str) -> str:
     return _EXTENSIONS.get(mime.split(";", 1)[0].strip().lower(), "bin")
 
 
+# The event writer names the file of every audio stream in each batch it writes.
+@functools.lru_cache(maxsize=4096)
 def file_name(interview_id: uuid.UUID, stream: str, mime: str) -> str:
     digest = hashlib.sha256(stream.encode()).hexdigest()[:24]
     return f"{interview_id}/{digest}.{extension(mime)}"
