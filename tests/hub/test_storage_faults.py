@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import resource
 import shutil
+import time
 from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 
 from protocol import Analysis, Audio, ErrorCode, State, Transcript
+from server.hub.recordings import MAX_RETRY_AFTER_S
 from tests.hub.conftest import server_env
 from tests.hub.peer import Api, Peer
 from tests.hub.test_delivery import mixed_frames
@@ -71,7 +73,7 @@ async def assert_logged_once(api: Api, interview: str, sent: list[object]) -> No
 
 
 async def test_a_recordings_folder_gone_mid_interview_loses_nothing(database_url: str, tmp_path: Path) -> None:
-    frames = mixed_frames(400, seed=8)
+    frames = mixed_frames(300, seed=8)
     folder = tmp_path / "recordings"
     with live_server(server_env(database_url, tmp_path), log=tmp_path / "server.log") as (url, _):
         async with AsyncExitStack() as cleanup:
@@ -100,12 +102,17 @@ async def test_a_recordings_folder_gone_mid_interview_loses_nothing(database_url
             assert "could not be written" in (tmp_path / "server.log").read_text()  # and logged
 
             # The folder is back: once the stream's retry is due, the recording catches up
-            # from the log, and the chunks still coming are appended after it.
+            # from the log, and the chunks still coming are appended after it. The retry's
+            # back-off grew while the folder was gone: chunks keep coming until it is due.
             folder.unlink()
             (tmp_path / "recordings.away").rename(folder)
-            rest = iter(frames[300:])
+            chunk = max(m.chunk for m in sent if isinstance(m, Audio)) + 1
+            deadline = time.monotonic() + 2 * MAX_RETRY_AFTER_S
             while len(await recording(api, interview)) < len(audio_of(sent)):
-                await send(candidate, sent, [next(f for f in rest if isinstance(f, Audio))])
+                assert time.monotonic() < deadline, tail(tmp_path / "server.log")
+                await send(candidate, sent, [Audio(chunk=chunk, mime="audio/webm;codecs=opus",
+                                                   data=bytes([chunk % 256]) * 600)])
+                chunk += 1
                 await eventually(lambda: candidate.acked == len(sent), "the new chunk acknowledged")
                 await asyncio.sleep(0.2)
             assert await recording(api, interview) == audio_of(sent), tail(tmp_path / "server.log")
