@@ -157,16 +157,10 @@ class EventWriter:
         except asyncio.TimeoutError:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            left = 0
-            while self._queued:
-                item = self._queued.popleft()
-                if item is not _STOP:
-                    left += 1
-                    self._fail(item, Unavailable("the server stopped before this could be stored"))
-            for item in self._writing:
+            left = [*self._writing, *self._take_queued()]
+            for item in left:
                 self._fail(item, Unavailable("the server stopped before this could be stored"))
-            log.error("stopping with %d events not stored (none was acknowledged)",
-                      left + len(self._writing))
+            log.error("stopping with %d events not stored (none was acknowledged)", len(left))
         await self._connection.release()
 
     def append_in_background(self, item: Append) -> None:
@@ -257,6 +251,12 @@ class EventWriter:
             if timer is not None:
                 timer.cancel()
 
+    def _take_queued(self) -> list[Append]:
+        """Everything still queued, the stop marker left out."""
+        items = [item for item in self._queued if item is not _STOP]
+        self._queued.clear()
+        return items
+
     async def _run(self) -> None:
         stopping = False
         while not stopping:
@@ -265,11 +265,7 @@ class EventWriter:
             # only once told to stop.
             if self._stopping and any(item is _STOP for item in batch):
                 stopping = True
-                batch = [item for item in batch if item is not _STOP]
-                while self._queued:
-                    item = self._queued.popleft()
-                    if item is not _STOP:
-                        batch.append(item)
+                batch = [item for item in batch if item is not _STOP] + self._take_queued()
             if batch:
                 self._writing = batch
                 await self._write_with_retry(batch)
