@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.0f}%"
+def _pct(value: float | None, decimals: int = 0) -> str:
+    return "n/a" if value is None else f"{value * 100:.{decimals}f}%"
 
 
 def _verdict(ok: bool) -> str:
@@ -43,8 +43,7 @@ def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
         held = f"none of the steps passed (first: {c['first_failure']}, {c['failure']})"
     else:
         per = best["server"].get("cpu_per_session")
-        each = "n/a" if per is None else f"{per * 100:.2f}%"
-        held = (f"{c['capacity']} interviews, {each} of a core each; "
+        held = (f"{c['capacity']} interviews, {_pct(per, 2)} of a core each; "
                 f"ack p99 {best['ack_latency_ms']['p99']} ms, "
                 f"observer p99 {best['observer_latency_ms']['p99']} ms")
     ended = (f"failed at {c['first_failure']}: {c['failure']}" if c["first_failure"]
