@@ -30,11 +30,17 @@ class Clock:
         return self.now
 
 
-async def test_an_ack_within_the_interval_waits_and_carries_the_newest_value() -> None:
+async def just_acked() -> tuple[Clock, Outbox]:
+    """An outbox (acks at most every 0.15 s on its clock) that has just sent ack 1."""
     clock = Clock()
     outbox = Outbox(ack_interval_s=0.15, clock=clock)
     outbox.set_ack(1)
     assert await outbox.get() == (1, None)  # the first goes out at once
+    return clock, outbox
+
+
+async def test_an_ack_within_the_interval_waits_and_carries_the_newest_value() -> None:
+    clock, outbox = await just_acked()
     clock.now = 0.05
     outbox.set_ack(2)
     outbox.set_ack(3)
@@ -49,10 +55,7 @@ async def test_an_ack_within_the_interval_waits_and_carries_the_newest_value() -
 
 
 async def test_frames_go_out_while_an_ack_waits_for_its_turn() -> None:
-    clock = Clock()
-    outbox = Outbox(ack_interval_s=0.15, clock=clock)
-    outbox.set_ack(1)
-    assert await outbox.get() == (1, None)
+    clock, outbox = await just_acked()
     outbox.set_ack(2)
     outbox.push(item("transcript", 7))
     ack, sent = await outbox.get()
@@ -62,10 +65,7 @@ async def test_frames_go_out_while_an_ack_waits_for_its_turn() -> None:
 
 
 async def test_closing_cancels_a_waiting_ack() -> None:
-    clock = Clock()
-    outbox = Outbox(ack_interval_s=0.15, clock=clock)
-    outbox.set_ack(1)
-    await outbox.get()
+    _, outbox = await just_acked()
     outbox.set_ack(2)
     waiting = asyncio.create_task(outbox.get())
     await asyncio.sleep(0)

@@ -4,6 +4,10 @@ out the batching window for company."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 from server.database import Database
 from server.hub.event_writer import Append, EventWriter, now_ms
@@ -12,65 +16,59 @@ from tests.hub.conftest import new_interview
 WINDOW_S = 60.0  # far longer than the test waits
 
 
+@asynccontextmanager
+async def running(database: Database, **options: Any) -> AsyncIterator[EventWriter]:
+    writer = EventWriter(database.engine, lambda events: None, origin="test", **options)
+    writer.start()
+    try:
+        yield writer
+    finally:
+        await writer.stop(timeout_s=5)
+
+
+def face(interview: uuid.UUID, seq: int) -> Append:
+    return Append(interview, "face", {"frames": []}, now_ms(), stream="s", client_seq=seq)
+
+
 async def test_an_urgent_append_is_written_without_waiting_for_the_window(
         database: Database) -> None:
     interview = await new_interview(database)
-    writer = EventWriter(database.engine, lambda events: None, origin="test",
-                         max_delay_s=WINDOW_S)
-    writer.start()
-    try:
-        face = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                    stream="s", client_seq=1))
+    async with running(database, max_delay_s=WINDOW_S) as writer:
+        waiting = writer.append(face(interview, 1))
         await asyncio.sleep(0.2)
-        assert not face.done()  # waiting for company, the window being long
+        assert not waiting.done()  # waiting for company, the window being long
         state = writer.append(Append(interview, "state", {"action": "answer_end"}, now_ms(),
                                      stream="s", client_seq=2, urgent=True))
         stored = await asyncio.wait_for(state, 10)
         # The frame that waited goes in the same batch, ahead of the state change.
-        first = await asyncio.wait_for(face, 1)
+        first = await asyncio.wait_for(waiting, 1)
         assert first is not None and stored is not None and first.seq + 1 == stored.seq
         assert writer.batches == 1
-    finally:
-        await writer.stop(timeout_s=5)
 
 
 async def test_a_full_batch_is_written_without_waiting_for_the_window(
         database: Database) -> None:
     interview = await new_interview(database)
-    writer = EventWriter(database.engine, lambda events: None, origin="test",
-                         max_batch=3, max_delay_s=WINDOW_S)
-    writer.start()
-    try:
-        frames = [writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                       stream="s", client_seq=seq)) for seq in (1, 2)]
+    async with running(database, max_batch=3, max_delay_s=WINDOW_S) as writer:
+        frames = [writer.append(face(interview, seq)) for seq in (1, 2)]
         await asyncio.sleep(0.2)
         assert not any(frame.done() for frame in frames)
-        frames.append(writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                           stream="s", client_seq=3)))
+        frames.append(writer.append(face(interview, 3)))
         stored = await asyncio.wait_for(asyncio.gather(*frames), 10)
         assert [event.seq for event in stored if event is not None] == [1, 2, 3]
         assert writer.batches == 1
         # The next one waits for company again.
-        fourth = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                      stream="s", client_seq=4))
+        fourth = writer.append(face(interview, 4))
         await asyncio.sleep(0.2)
         assert not fourth.done()
-    finally:
-        await writer.stop(timeout_s=5)
 
 
 async def test_what_waits_for_company_goes_when_the_window_closes(database: Database) -> None:
     interview = await new_interview(database)
-    writer = EventWriter(database.engine, lambda events: None, origin="test", max_delay_s=0.3)
-    writer.start()
-    try:
-        first = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                     stream="s", client_seq=1))
+    async with running(database, max_delay_s=0.3) as writer:
+        first = writer.append(face(interview, 1))
         await asyncio.sleep(0.1)
-        second = writer.append(Append(interview, "face", {"frames": []}, now_ms(),
-                                      stream="s", client_seq=2))
+        second = writer.append(face(interview, 2))
         stored = await asyncio.wait_for(asyncio.gather(first, second), 10)
         assert [event.seq for event in stored if event is not None] == [1, 2]
         assert writer.batches == 1  # the second came within the first's window
-    finally:
-        await writer.stop(timeout_s=5)
