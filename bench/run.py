@@ -2,7 +2,8 @@
 
 Rows (each measured next to its baseline in the same run):
   1. raw stack ceiling: bare Quart echo vs the engine's candidate path (and permessage-deflate)
-  2. capacity: stepwise search for the interviews one server process holds
+  2. capacity: stepwise search for the interviews one server process holds, then the same
+     search against a relay with nothing of the engine behind it (the raw stack's own capacity)
   3. persistence: the event writer vs raw COPY
   4. AI path overhead: answer_end to the first question.delta, minus the fake Gemini's delays
   5. replay: a 60-minute interview through the events API
@@ -24,6 +25,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from bench import ai_path, micro, persist, replay, saturate
@@ -101,19 +103,37 @@ def stack(url: str) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def _relay_server(url: str) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    with running([sys.executable, "-m", "bench.relay_server", str(port)], server_env(url), port,
+                 RESULTS / "relay-server.log") as relay:
+        yield f"http://127.0.0.1:{port}", relay.pid
+
+
 def capacity(url: str, spec: str) -> dict[str, Any]:
+    """The engine's capacity, then the raw stack's under the same profile and steps: a relay
+    with nothing of the engine behind it (``bench/relay_server.py``)."""
     first, step, last = (int(part) for part in spec.split(":"))
     steps = list(range(first, last + 1, step))
+    plan = Plan(url="", candidates=first, observers_per_candidate=1,
+                duration_s=float(_env_int("BENCH_STEP_SECONDS", 10)),
+                processes=max(_env_int("BENCH_PROCESSES", 1), default_processes(last)),
+                profile=Profile(), verify_log=True)
     with engine_server(url) as (base, engine):
-        plan = Plan(url=base, candidates=first, observers_per_candidate=1,
-                    duration_s=float(_env_int("BENCH_STEP_SECONDS", 10)),
-                    processes=max(_env_int("BENCH_PROCESSES", 1), default_processes(last)),
-                    profile=Profile(), verify_log=True)
-        summary = search(plan, steps, server_pid=engine.pid, out=RESULTS / "capacity.json")
+        summary = search(replace(plan, url=base), steps, server_pid=engine.pid,
+                         out=RESULTS / "capacity.json")
     print(search_report(summary), flush=True)
     if not summary["ok"]:
         raise RuntimeError(f"the capacity search's event logs do not match: "
                            f"{summary['log_check']}")
+    print("   the raw stack relaying the same profile:", flush=True)
+    with _relay_server(url) as (base, relay_pid):
+        # The relay keeps no log to read back; loss and duplicates are still counted live.
+        relay = search(replace(plan, url=base, verify_log=False), steps, server_pid=relay_pid,
+                       out=RESULTS / "capacity-relay.json")
+    print(search_report(relay), flush=True)
+    summary["relay"] = relay
     return summary
 
 

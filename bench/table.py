@@ -54,7 +54,24 @@ def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("   note", "the failing step's client processes were saturated"))
     if any(step["machine_crowded"] for step in c["steps"]):
         rows.append(("   note", "the server waited for a CPU much of the time (crowded machine)"))
+    relay = c.get("relay")
+    if relay is not None:
+        rows.append(("   raw stack relaying the same profile", _relay_held(relay)))
+        if relay["capacity"]:
+            rows.append(("   engine / raw stack capacity",
+                         f"{c['capacity'] / relay['capacity']:.2f}"))
     return rows
+
+
+def _relay_held(relay: dict[str, Any]) -> str:
+    best = relay["at_capacity"]
+    if best is None:
+        return f"none of the steps passed (first: {relay['first_failure']}, {relay['failure']})"
+    ended = (f"failed at {relay['first_failure']}: {relay['failure']}" if relay["first_failure"]
+             else f"every step passed up to {relay['searched_to']}")
+    return (f"{relay['capacity']} interviews, "
+            f"{_pct(best['server'].get('cpu_per_session'), 2)} of a core each; {ended}"
+            + ("; its client processes were saturated" if relay["limited_by_clients"] else ""))
 
 
 def table(results: dict[str, Any]) -> str:

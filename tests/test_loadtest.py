@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.common import free_port, running
 from server.settings import PROJECT_ROOT
 from tests.live_server import live_server
 
@@ -48,3 +49,29 @@ def test_loadtest_delivers_every_frame_once(database_url: str, tmp_path: Path) -
     assert result["server"]["cpu"] >= 0
     assert result["ok"] is True
     assert "result    OK" in done.stdout
+
+
+def test_the_raw_stack_relay_serves_the_load_generator(tmp_path: Path) -> None:
+    """``make bench`` reads the engine's capacity against this relay's: it must carry the
+    default profile whole (every frame acknowledged and relayed once)."""
+    port = free_port()
+    env = {**os.environ, "APP_ENV": "test",
+           "SECRET_KEY": "test-secret-key-for-the-relay-baseline-0123456"}
+    out = tmp_path / "result.json"
+    with running([sys.executable, "-m", "bench.relay_server", str(port)], env, port,
+                 tmp_path / "relay.log") as relay:
+        command = [
+            sys.executable, "-m", "server.cli", "loadtest", "--url", f"http://127.0.0.1:{port}",
+            "--candidates", "3", "--duration", "3", "--processes", "1", "--no-verify-log",
+            "--server-pid", str(relay.pid), "--json", str(out),
+        ]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True,
+                              text=True, timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text())
+    sent = result["sent"]
+    assert sent["face"] > 0 and sent["transcript"] > 0 and sent["audio"] > 0
+    assert result["acked"] == sent["total"]
+    assert result["observer_frames_received"] == sent["total"]
+    assert result["loss"] == 0 and result["duplicates"] == 0 and result["errors"] == {}
+    assert result["ok"] is True
