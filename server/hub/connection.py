@@ -1,7 +1,9 @@
-"""One websocket member of a room: handshake, reader, writer task, acknowledgements.
+"""One websocket member of a room: handshake, reader, sending, acknowledgements.
 
-The handler task reads and validates frames; a separate writer task drains the
-connection's :class:`Outbox`, so nothing the room does ever waits on this socket.
+The handler task reads and validates frames. What the room sends goes through the
+connection's :class:`Outbox`: whatever is due is written in place while the socket takes
+it at once, and a send that has to wait (a full socket buffer) is finished by a task,
+which then sends the rest; so nothing the room does ever waits on this socket.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from protocol import (
     encode,
 )
 from server.hub.asgi_websocket import Disconnected
+from server.hub.eager import Rest, run_eagerly
 from server.hub.event_writer import Append, Unavailable, now_ms
 from server.hub.events import CANDIDATE_KINDS, StoredEvent, from_row
 from server.hub.outbox import Outbox, Outgoing, Overflow
@@ -57,7 +60,7 @@ _PONG = encode(Pong())
 CATCH_UP_PAGE = 500
 
 
-# The writer task yields to the event loop after this many frames in a row.
+# Sending yields to the event loop after this many frames in a row.
 YIELD_EVERY_FRAMES = 16
 
 
@@ -132,7 +135,7 @@ class Connection:
         self.role = ""
         self.stream: str | None = None
         self.limits = Limits(max_frame_bytes=hub.settings.max_frame_bytes)
-        self.outbox = Outbox()
+        self.outbox = Outbox(on_ready=self._pump)
         self.room: Room | None = None
         self.received_upto = 0
         self.acked = 0
@@ -140,7 +143,11 @@ class Connection:
         self.ack_sent = 0
         # Shutting down: data messages are no longer taken (the client resends them elsewhere).
         self.draining = False
-        self._sending = False
+        # Sending is paused: the welcome and catch-up are being sent, a send waits for the
+        # socket, or the event loop gets its turn in a long queue.
+        self._busy = True
+        # The highest logged seq written (live delivery overlaps the catch-up's end).
+        self._sent_upto = 0
         # (seq, the write's future, when it was received)
         self._in_flight: deque[tuple[int, asyncio.Future[StoredEvent | None], float]] = deque()
         self._next_audio_chunk = 0
@@ -149,7 +156,8 @@ class Connection:
         self._close: Closing | None = None
         self._welcome_frame = b""
         self._handler: asyncio.Task[Any] | None = None
-        self._writer: asyncio.Task[None] | None = None
+        # The task sending for now (the catch-up, or the rest of a send that had to wait).
+        self._writer: asyncio.Future[None] | None = None
         # The bursts are generous: a client resending its outbox after an outage sends one.
         self._rate = TokenBucket(rate=hub.settings.ws_messages_per_s, burst=hub.settings.ws_burst)
         self._byte_rate = TokenBucket(
@@ -243,7 +251,7 @@ class Connection:
             await asyncio.wait([future for _, future, _ in self._in_flight])
             await asyncio.sleep(0)  # let the done callbacks settle and acknowledge
         while not self.outbox.closed and (
-            len(self.outbox) or self.ack_sent < self.acked or self._sending
+            len(self.outbox) or self.ack_sent < self.acked or self._busy
         ):
             await asyncio.sleep(0.005)
 
@@ -331,39 +339,82 @@ class Connection:
             server_time=now_ms(),
         )
 
-    # ----- the writer task ---------------------------------------------------
+    # ----- sending -----------------------------------------------------------
 
     async def _write(self) -> None:
-        send = self._send_frame
+        """Welcome and catch up; from then on frames are sent as they become due."""
         try:
-            sent_upto = await self._catch_up()
-            sent = 0
-            while True:
-                self._sending = False
-                ack, item = await self.outbox.get()
-                self._sending = True
-                if ack is not None:
-                    await send(encode(Ack(upto=ack)))
-                    self.ack_sent = ack
-                    metrics.FRAMES_OUT["ack"].inc()
-                else:
-                    assert item is not None
-                    if item.seq is not None:
-                        if item.seq <= sent_upto:
-                            continue
-                        sent_upto = item.seq
-                    await send(item.frame)
-                    metrics.FRAMES_OUT.get(item.kind, metrics.FRAMES_OUT_OTHER).inc()
-                self.outbox.sent()
-                sent += 1
-                if sent % YIELD_EVERY_FRAMES == 0:
-                    await asyncio.sleep(0)  # a long queue must not hold the loop
+            self._sent_upto = await self._catch_up()
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.debug("writer of %s stopped", self.id, exc_info=True)
-            if self._handler is not None:
-                self._handler.cancel()
+            self._send_failed()
+            return
+        self._writer = None
+        self._busy = False
+        self._pump()
+
+    def _pump(self) -> None:
+        """Send what is due, each frame in place while the socket takes it at once."""
+        if self._busy:
+            return
+        take = self.outbox.take
+        for _ in range(YIELD_EVERY_FRAMES):
+            ack, item = take()
+            if ack is not None:
+                frame, kind = encode(Ack(upto=ack)), "ack"
+            elif item is None:
+                return
+            else:
+                if item.seq is not None:
+                    if item.seq <= self._sent_upto:
+                        continue
+                    self._sent_upto = item.seq
+                frame, kind = item.frame, item.kind
+            try:
+                rest = run_eagerly(self._send_frame(frame))
+            except Exception:
+                self._send_failed()
+                return
+            if rest is not None:
+                self._busy = True
+                self._writer = asyncio.create_task(self._finish(rest, ack, kind),
+                                                   name=f"ws-send-{self.id}")
+                return
+            self._sent(ack, kind)
+        # A long queue must not hold the event loop: the rest goes on its next turn.
+        self._busy = True
+        asyncio.get_running_loop().call_soon(self._resume)
+
+    async def _finish(self, rest: Rest, ack: int | None, kind: str) -> None:
+        """The rest of a send that had to wait for the socket; then the frames due since."""
+        try:
+            await rest
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self._send_failed()
+            return
+        self._sent(ack, kind)
+        self._writer = None
+        self._resume()
+
+    def _resume(self) -> None:
+        self._busy = False
+        self._pump()
+
+    def _sent(self, ack: int | None, kind: str) -> None:
+        if ack is not None:
+            self.ack_sent = ack
+        metrics.FRAMES_OUT.get(kind, metrics.FRAMES_OUT_OTHER).inc()
+        self.outbox.sent()
+
+    def _send_failed(self) -> None:
+        """The socket is gone: stop sending, and end the handler."""
+        log.debug("sending to %s stopped", self.id, exc_info=True)
+        self._busy = True
+        if self._handler is not None:
+            self._handler.cancel()
 
     async def _catch_up(self) -> int:
         """Send logged events after the client's ``last_seq`` up to where live delivery began."""

@@ -1,9 +1,10 @@
 """A connection's bounded outgoing queue.
 
-Sending never waits on the socket: the room pushes here and one writer task per
-connection drains it. A member that falls behind first loses superseded ``face``
-events (only the newest queued one is kept); past the hard bound the connection
-is to be closed (4010) and the client resumes from the log.
+Sending never waits on the socket: the room pushes here, and the connection is told
+(``on_ready``) that something can be taken; it takes and sends what is due. A member
+that falls behind first loses superseded ``face`` events (only the newest queued one is
+kept); past the hard bound the connection is to be closed (4010) and the client resumes
+from the log.
 
 Acknowledgements are paced: one is written at most every ``ack_interval_s``, carrying
 the newest value (the protocol allows coalescing up to 250 ms). A candidate sends about
@@ -38,9 +39,9 @@ class Overflow(Exception):
 
 
 class Outbox:
-    def __init__(self, *, soft_limit: int = 256, hard_limit: int = 2048,
-                 hard_bytes: int = 16 * 1024 * 1024, stall_s: float = 0.25,
-                 ack_interval_s: float = ACK_INTERVAL_S,
+    def __init__(self, *, on_ready: Callable[[], None] = lambda: None, soft_limit: int = 256,
+                 hard_limit: int = 2048, hard_bytes: int = 16 * 1024 * 1024,
+                 stall_s: float = 0.25, ack_interval_s: float = ACK_INTERVAL_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._items: deque[Outgoing] = deque()
         self._bytes = 0
@@ -52,14 +53,15 @@ class Outbox:
         self._soft_limit = soft_limit
         self._hard_limit = hard_limit
         self._hard_bytes = hard_bytes
-        self._ready = asyncio.Event()
+        # Called whenever something may have become due: pushed, an ack, a pong, an ack's turn.
+        self._on_ready = on_ready
         # A burst (a commit batch, a resent outbox) may queue many frames at once; only a
         # member whose writer has stopped making progress is behind.
         self._stall_s = stall_s
         self._clock = clock
         self._progress = clock()
-        # The writer is parked waiting for something to send: whatever is pushed now, it
-        # is not behind (a burst after a quiet spell is not a stall).
+        # The last ``take`` found nothing due: whatever is pushed now, the member is not
+        # behind (a burst after a quiet spell is not a stall).
         self._parked = False
         self.coalesced = 0
         self.closed = False
@@ -81,25 +83,25 @@ class Outbox:
             self._coalesce_faces()
         if len(self._items) > self._hard_limit or self._bytes > self._hard_bytes:
             raise Overflow(f"{len(self._items)} frames ({self._bytes} bytes) not yet sent")
-        self._ready.set()
+        self._on_ready()
 
     def stalled(self) -> bool:
         return not self._parked and self._clock() - self._progress > self._stall_s
 
     def sent(self) -> None:
-        """The writer finished sending something: the member is taking frames."""
+        """Something taken was written to the socket: the member is taking frames."""
         self._progress = self._clock()
 
     def set_ack(self, upto: int) -> None:
         """Acks are coalesced: only the newest value waits to be sent, ahead of events once
         the interval since the last one has passed."""
         self._ack = upto if self._ack is None else max(self._ack, upto)
-        self._ready.set()
+        self._on_ready()
 
     def set_pong(self, frame: bytes) -> None:
         """Pongs are coalesced too: one answers every ping received since the last one."""
         self._pong = frame
-        self._ready.set()
+        self._on_ready()
 
     def _coalesce_faces(self) -> None:
         newest_face = None
@@ -119,38 +121,42 @@ class Outbox:
         COALESCED.inc(len(self._items) - len(kept))
         self._items = kept
 
-    async def get(self) -> tuple[int | None, Outgoing | None]:
-        """The next thing to send: a pending ack value that is due, a pong, or else the next
-        queued frame."""
-        while True:
-            ack_due_in = None
-            if self._ack is not None:
-                ack_due_in = self._ack_sent_at + self._ack_interval_s - self._clock()
-                if ack_due_in <= 0:
-                    ack, self._ack = self._ack, None
-                    self._ack_sent_at = self._clock()
-                    return ack, None
-            if self._pong is not None:
-                pong, self._pong = self._pong, None
-                return None, Outgoing(pong, "pong")
-            if self._items:
-                item = self._items.popleft()
-                self._bytes -= len(item.frame)
-                return None, item
-            self._ready.clear()
-            if ack_due_in is not None and self._ack_timer is None and not self.closed:
-                self._ack_timer = asyncio.get_running_loop().call_later(
-                    ack_due_in, self._ack_due)
-            self._parked = True
-            try:
-                await self._ready.wait()
-            finally:
-                self._parked = False
+    def take(self) -> tuple[int | None, Outgoing | None]:
+        """What to send now: a pending ack value that is due, a pong, or else the next queued
+        frame; ``(None, None)`` when nothing is due. An ack that must wait for its turn is
+        announced through ``on_ready`` when the turn comes."""
+        if self.closed:
+            return None, None
+        ack_due_in = None
+        if self._ack is not None:
+            ack_due_in = self._ack_sent_at + self._ack_interval_s - self._clock()
+            if ack_due_in <= 0:
+                ack, self._ack = self._ack, None
+                self._ack_sent_at = self._clock()
+                self._unpark()
+                return ack, None
+        if self._pong is not None:
+            pong, self._pong = self._pong, None
+            self._unpark()
+            return None, Outgoing(pong, "pong")
+        if self._items:
+            item = self._items.popleft()
+            self._bytes -= len(item.frame)
+            self._unpark()
+            return None, item
+        if ack_due_in is not None and self._ack_timer is None and not self.closed:
+            self._ack_timer = asyncio.get_running_loop().call_later(ack_due_in, self._ack_due)
+        self._parked = True
+        return None, None
+
+    def _unpark(self) -> None:
+        if self._parked:
+            self._parked = False
             self._progress = self._clock()
 
     def _ack_due(self) -> None:
         self._ack_timer = None
-        self._ready.set()
+        self._on_ready()
 
     def close(self) -> None:
         if self._ack_timer is not None:
@@ -159,4 +165,3 @@ class Outbox:
         self.closed = True
         self._items.clear()
         self._bytes = 0
-        self._ready.set()

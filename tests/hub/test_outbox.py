@@ -12,14 +12,24 @@ def item(kind: str, seq: int, size: int = 10) -> Outgoing:
     return Outgoing(b"x" * size, kind, seq)
 
 
-async def test_acks_go_first_and_are_coalesced() -> None:
+def test_acks_go_first_and_are_coalesced() -> None:
     outbox = Outbox()
     outbox.push(item("transcript", 1))
     outbox.set_ack(3)
     outbox.set_ack(5)
-    assert await outbox.get() == (5, None)
-    ack, sent = await outbox.get()
+    assert outbox.take() == (5, None)
+    ack, sent = outbox.take()
     assert ack is None and sent is not None and sent.seq == 1
+    assert outbox.take() == (None, None)
+
+
+def test_whatever_may_be_due_is_announced() -> None:
+    announced: list[str] = []
+    outbox = Outbox(on_ready=lambda: announced.append("ready"))
+    outbox.push(item("face", 1))
+    outbox.set_ack(1)
+    outbox.set_pong(b"pong")
+    assert announced == ["ready"] * 3
 
 
 class Clock:
@@ -30,49 +40,55 @@ class Clock:
         return self.now
 
 
-async def just_acked() -> tuple[Clock, Outbox]:
-    """An outbox (acks at most every 0.15 s on its clock) that has just sent ack 1."""
+def just_acked() -> tuple[Clock, Outbox, asyncio.Event]:
+    """An outbox (acks at most every 0.15 s on its clock) that has just sent ack 1, and
+    the event its announcements set."""
     clock = Clock()
-    outbox = Outbox(ack_interval_s=0.15, clock=clock)
+    ready = asyncio.Event()
+    outbox = Outbox(ack_interval_s=0.15, clock=clock, on_ready=ready.set)
     outbox.set_ack(1)
-    assert await outbox.get() == (1, None)  # the first goes out at once
-    return clock, outbox
+    assert outbox.take() == (1, None)  # the first goes out at once
+    ready.clear()
+    return clock, outbox, ready
 
 
 async def test_an_ack_within_the_interval_waits_and_carries_the_newest_value() -> None:
-    clock, outbox = await just_acked()
+    clock, outbox, ready = just_acked()
     clock.now = 0.05
     outbox.set_ack(2)
     outbox.set_ack(3)
-    waiting = asyncio.create_task(outbox.get())
-    await asyncio.sleep(0.2)  # the wake-up fires, but on this clock the ack is not due yet
-    assert not waiting.done()
+    assert outbox.take() == (None, None)  # not due: its turn is announced later
+    ready.clear()
+    await asyncio.wait_for(ready.wait(), 5)  # the turn comes, but on this clock not yet
+    assert outbox.take() == (None, None)
     clock.now = 0.15
-    assert await asyncio.wait_for(waiting, 5) == (3, None)
+    assert outbox.take() == (3, None)
     clock.now = 1.0  # after a quiet spell the next ack is due at once
     outbox.set_ack(4)
-    assert await outbox.get() == (4, None)
+    assert outbox.take() == (4, None)
 
 
 async def test_frames_go_out_while_an_ack_waits_for_its_turn() -> None:
-    clock, outbox = await just_acked()
+    clock, outbox, ready = just_acked()
     outbox.set_ack(2)
     outbox.push(item("transcript", 7))
-    ack, sent = await outbox.get()
+    ack, sent = outbox.take()
     assert ack is None and sent is not None and sent.seq == 7
+    assert outbox.take() == (None, None)
+    ready.clear()
     clock.now = 0.15
-    assert await asyncio.wait_for(outbox.get(), 5) == (2, None)
+    await asyncio.wait_for(ready.wait(), 5)
+    assert outbox.take() == (2, None)
 
 
 async def test_closing_cancels_a_waiting_ack() -> None:
-    _, outbox = await just_acked()
+    _, outbox, _ = just_acked()
     outbox.set_ack(2)
-    waiting = asyncio.create_task(outbox.get())
-    await asyncio.sleep(0)
+    assert outbox.take() == (None, None)
+    assert outbox._ack_timer is not None
     outbox.close()
-    waiting.cancel()
-    await asyncio.gather(waiting, return_exceptions=True)
     assert outbox._ack_timer is None
+    assert outbox.take() == (None, None)
 
 
 def test_a_burst_to_a_member_that_keeps_up_loses_nothing() -> None:
@@ -82,7 +98,7 @@ def test_a_burst_to_a_member_that_keeps_up_loses_nothing() -> None:
     assert len(outbox) == 49 and outbox.coalesced == 0
 
 
-async def test_laggard_loses_superseded_faces_only() -> None:
+def test_laggard_loses_superseded_faces_only() -> None:
     clock = Clock()
     outbox = Outbox(soft_limit=4, hard_limit=100, stall_s=0.25, clock=clock)
     clock.now = 1.0  # nothing sent for a second: the member is behind
@@ -91,7 +107,7 @@ async def test_laggard_loses_superseded_faces_only() -> None:
         outbox.push(item(kind, seq))
     sent = []
     while len(outbox):
-        sent.append((await outbox.get())[1])
+        sent.append(outbox.take()[1])
     assert [(o.kind, o.seq) for o in sent if o is not None] == [
         ("transcript", 2), ("audio", 4), ("state", 6), ("face", 7)
     ]
