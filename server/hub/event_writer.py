@@ -130,6 +130,10 @@ class EventWriter:
         self._stopping = False
         # The batch being written (and retried while the database is away).
         self._writing: list[Append] = []
+        # When the writer last became free to write a batch, and when the first item now
+        # queued came (time.monotonic).
+        self._free_since = 0.0
+        self._first_queued_at = 0.0
         self.healthy = True
         self._outage_since: float | None = None
         self.outages = 0
@@ -196,6 +200,8 @@ class EventWriter:
         return item.result
 
     def _enqueue(self, item: Append) -> None:
+        if not self._queued:
+            self._first_queued_at = time.monotonic()
         self._queued.append(item)
         if _closes_batch(item):
             self._urgent = True
@@ -231,7 +237,12 @@ class EventWriter:
         if not queued:
             await self._wait(None)
         if not self._urgent and len(queued) < self._max_batch:
-            await self._wait(self._max_delay_s)
+            # The window opens when the first item comes or the writer is free again,
+            # whichever is later: the time spent handing the last batch on counts.
+            left = max(self._free_since, self._first_queued_at) + self._max_delay_s \
+                - time.monotonic()
+            if left > 0:
+                await self._wait(left)
         batch = [queued.popleft() for _ in range(min(len(queued), self._max_batch))]
         self._urgent = any(map(_closes_batch, queued))
         return batch
@@ -277,6 +288,7 @@ class EventWriter:
             try:
                 started = time.perf_counter()
                 stored = await self._write(batch)
+                self._free_since = time.monotonic()
                 WRITER_COMMIT.observe(time.perf_counter() - started)
                 WRITER_BATCH.observe(len(batch))
                 break

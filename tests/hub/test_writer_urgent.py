@@ -4,13 +4,18 @@ out the batching window for company."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import pytest
+
 from server.database import Database
+from server.hub import event_writer
 from server.hub.event_writer import Append, EventWriter, now_ms
+from server.hub.events import StoredEvent
 from tests.hub.conftest import new_interview
 
 WINDOW_S = 60.0  # far longer than the test waits
@@ -72,3 +77,46 @@ async def test_what_waits_for_company_goes_when_the_window_closes(database: Data
         stored = await asyncio.wait_for(asyncio.gather(first, second), 10)
         assert [event.seq for event in stored if event is not None] == [1, 2]
         assert writer.batches == 1  # the second came within the first's window
+
+
+class SteppedClock:
+    """``time`` for the writer, whose monotonic clock moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return time.time()
+
+
+async def test_time_spent_handing_a_batch_on_counts_toward_the_next_window(
+        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames that came while a batch was written and handed on have waited already: once
+    the handing on took the window's length, the next batch goes at once."""
+    interview = await new_interview(database)
+    clock = SteppedClock()
+    monkeypatch.setattr(event_writer, "time", clock)
+    later: list[asyncio.Future[StoredEvent | None]] = []
+
+    def hand_on(events: Sequence[StoredEvent]) -> None:
+        if not later:  # the first batch: a frame comes while it is handed on, which is slow
+            later.append(writer.append(face(interview, 2)))
+            clock.now += WINDOW_S
+
+    writer = EventWriter(database.engine, hand_on, origin="test", max_delay_s=WINDOW_S)
+    writer.start()
+    try:
+        first = writer.append(Append(interview, "state", {"action": "start"}, now_ms(),
+                                     stream="s", client_seq=1, urgent=True))
+        assert await asyncio.wait_for(first, 10) is not None
+        second = await asyncio.wait_for(later[0], 10)  # not WINDOW_S (60 s) later
+        assert second is not None and second.client_seq == 2
+        assert writer.batches == 2
+    finally:
+        await writer.stop(timeout_s=5)
