@@ -108,6 +108,27 @@ def engine_server(database: str, **extra: str) -> Iterator[tuple[str, subprocess
         yield f"http://127.0.0.1:{port}", p
 
 
+def serve_baseline(app: Any, port: int) -> int:
+    """Serve a baseline app (the echo, the relay) with the engine's hypercorn settings and
+    event loop until SIGINT or SIGTERM; the process's exit status."""
+    from hypercorn.asyncio import serve
+
+    from server.cli import _run
+    from server.serving import hypercorn_config
+    from server.settings import load_settings
+
+    async def main() -> int:
+        config = hypercorn_config(load_settings(), f"127.0.0.1:{port}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, config, shutdown_trigger=stop.wait)
+        return 0
+
+    return int(_run(main()))
+
+
 def machine() -> dict[str, Any]:
     memory_kb = 0
     try:

@@ -18,21 +18,17 @@ Usage: python -m bench.relay_server PORT
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 import time
 import uuid
 from typing import Any
 
 import msgpack
-from hypercorn.asyncio import serve
 from quart import Quart, request, websocket
 
-from server.cli import _run
+from bench.common import serve_baseline
 from server.hub.connection import frame_receiver, frame_sender
 from server.hub.outbox import ACK_INTERVAL_S
-from server.serving import hypercorn_config
-from server.settings import load_settings
 
 Send = Any
 
@@ -173,15 +169,5 @@ async def _step(interview: Interview, action: str) -> None:
         await interview.publish(interview.log("phase", {"phase": phase}), to_candidate=True)
 
 
-async def main(port: int) -> int:
-    config = hypercorn_config(load_settings(), f"127.0.0.1:{port}")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await serve(create_relay_app(), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(_run(main(int(sys.argv[1]))))
+    sys.exit(serve_baseline(create_relay_app(), int(sys.argv[1])))

@@ -7,10 +7,23 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bench.common import free_port, running
 from server.settings import PROJECT_ROOT
 from tests.live_server import live_server
+
+
+def run_loadtest(url: str, server_pid: int, out: Path, *options: str,
+                 env: dict[str, str]) -> dict[str, Any]:
+    """``interview-engine loadtest`` against ``url`` to completion; its JSON result."""
+    command = [sys.executable, "-m", "server.cli", "loadtest", "--url", url, "--duration", "3",
+               "--server-pid", str(server_pid), "--json", str(out), *options]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=240)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "result    OK" in done.stdout
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
 
 
 def test_loadtest_delivers_every_frame_once(database_url: str, tmp_path: Path) -> None:
@@ -22,18 +35,12 @@ def test_loadtest_delivers_every_frame_once(database_url: str, tmp_path: Path) -
         "SECRET_KEY": "test-secret-key-for-the-load-generator-0123",
     }
     out = tmp_path / "result.json"
+    client_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    client_env["APP_ENV"] = "test"
     with live_server(env, log=tmp_path / "server.log") as (url, server):
-        command = [
-            sys.executable, "-m", "server.cli", "loadtest", "--url", url,
-            "--candidates", "2", "--observers-per-candidate", "1", "--duration", "3",
-            "--processes", "2", "--server-pid", str(server.pid), "--json", str(out),
-        ]
-        client_env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        client_env["APP_ENV"] = "test"
-        done = subprocess.run(command, cwd=PROJECT_ROOT, env=client_env, capture_output=True,
-                              text=True, timeout=240)
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(out.read_text())
+        result = run_loadtest(url, server.pid, out, "--candidates", "2",
+                              "--observers-per-candidate", "1", "--processes", "2",
+                              env=client_env)
     sent = result["sent"]
     # The default profile: face batches, transcripts, audio chunks and the interview's states.
     assert sent["face"] > 0 and sent["transcript"] > 0 and sent["audio"] > 0
@@ -48,7 +55,6 @@ def test_loadtest_delivers_every_frame_once(database_url: str, tmp_path: Path) -
     assert len(result["clients"]) == 2
     assert result["server"]["cpu"] >= 0
     assert result["ok"] is True
-    assert "result    OK" in done.stdout
 
 
 def test_the_raw_stack_relay_serves_the_load_generator(tmp_path: Path) -> None:
@@ -60,15 +66,8 @@ def test_the_raw_stack_relay_serves_the_load_generator(tmp_path: Path) -> None:
     out = tmp_path / "result.json"
     with running([sys.executable, "-m", "bench.relay_server", str(port)], env, port,
                  tmp_path / "relay.log") as relay:
-        command = [
-            sys.executable, "-m", "server.cli", "loadtest", "--url", f"http://127.0.0.1:{port}",
-            "--candidates", "3", "--duration", "3", "--processes", "1", "--no-verify-log",
-            "--server-pid", str(relay.pid), "--json", str(out),
-        ]
-        done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True,
-                              text=True, timeout=240)
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = json.loads(out.read_text())
+        result = run_loadtest(f"http://127.0.0.1:{port}", relay.pid, out, "--candidates", "3",
+                              "--processes", "1", "--no-verify-log", env=env)
     sent = result["sent"]
     assert sent["face"] > 0 and sent["transcript"] > 0 and sent["audio"] > 0
     assert result["acked"] == sent["total"]
