@@ -56,7 +56,7 @@ class Outbox:
         # Called whenever something may have become due: pushed, an ack, a pong, an ack's turn.
         self._on_ready = on_ready
         # A burst (a commit batch, a resent outbox) may queue many frames at once; only a
-        # member whose writer has stopped making progress is behind.
+        # member whose socket has stopped taking frames is behind.
         self._stall_s = stall_s
         self._clock = clock
         self._progress = clock()
@@ -144,7 +144,7 @@ class Outbox:
             self._bytes -= len(item.frame)
             self._unpark()
             return None, item
-        if ack_due_in is not None and self._ack_timer is None and not self.closed:
+        if ack_due_in is not None and self._ack_timer is None:
             self._ack_timer = asyncio.get_running_loop().call_later(ack_due_in, self._ack_due)
         self._parked = True
         return None, None
