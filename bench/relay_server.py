@@ -1,8 +1,9 @@
 """The raw stack under the live profile: a relay that speaks just enough of the protocol
 for the load generator, with nothing of the engine behind it.
 
-Quart on hypercorn with the engine's hypercorn settings and event loop, frames read from
-and written to the ASGI server the way the engine does. Per candidate message it does what
+Quart on hypercorn with the engine's hypercorn settings, event loop and websocket
+connection class, frames read from and written to the ASGI server the way the engine
+does. Per candidate message it does what
 any server of this protocol must: decode the envelope, give it the interview's next
 ``seq`` and ``src_seq``, encode it, send it to the observers, and acknowledge it (paced as
 the engine paces acks). No database, validation, live coach or recordings: the capacity
@@ -18,6 +19,7 @@ Usage: python -m bench.relay_server PORT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 import uuid
@@ -27,14 +29,12 @@ import msgpack
 from quart import Quart, request, websocket
 
 from bench.common import serve_baseline
+from server.hub.asgi_websocket import Disconnected, DirectWebsocketConnection
 from server.hub.connection import frame_receiver, frame_sender
+from server.hub.event_writer import now_ms
 from server.hub.outbox import ACK_INTERVAL_S
 
 Send = Any
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Interview:
@@ -93,6 +93,7 @@ class PacedAcks:
 
 def create_relay_app() -> Quart:
     app = Quart(__name__)
+    app.asgi_websocket_class = DirectWebsocketConnection  # type: ignore[assignment]
     interviews: dict[str, Interview] = {}
 
     @app.get("/healthz")
@@ -124,41 +125,55 @@ def create_relay_app() -> Quart:
 
     @app.websocket("/ws/interviews/<interview_id>")
     async def live(interview_id: str) -> None:
-        interview = interviews[interview_id]
-        await websocket.accept()
-        send, receive = frame_sender(websocket._get_current_object()), \
-            frame_receiver(websocket._get_current_object())
-        hello = msgpack.unpackb(await receive())
-        role = hello["d"]["role"]
-        await send(msgpack.packb({"t": "welcome", "ts": now_ms(), "d": {
-            "v": 1, "interview": {"id": interview_id, "status": "live", "phase": interview.phase},
-            "acked": interview.acked, "head": interview.head, "server_time": now_ms()}}))
-        if role == "observer":
-            interview.observers.add(send)
-            try:
-                while await receive() is not None:
-                    pass
-            finally:
-                interview.observers.discard(send)
-            return
-        interview.candidate = send
-        acks = PacedAcks(send)
-        try:
-            while (data := await receive()) is not None:
-                message = msgpack.unpackb(data)
-                d = message["d"]
-                d["src_seq"] = message["seq"]
-                kind = message["t"]
-                await interview.publish(interview.log(kind, d), to_candidate=False)
-                interview.acked = message["seq"]
-                await acks.ack(message["seq"])
-                if kind == "state":
-                    await _step(interview, d["action"])
-        finally:
-            acks.close()
-            interview.candidate = None
+        with contextlib.suppress(Disconnected):  # the client went away: nothing to do
+            await _serve(interview_id, interviews[interview_id])
 
     return app
+
+
+async def _serve(interview_id: str, interview: Interview) -> None:
+    """One member's connection: welcome, then relay (candidate) or just read (observer)."""
+    await websocket.accept()
+    current = websocket._get_current_object()  # type: ignore[attr-defined]
+    send, receive = frame_sender(current), frame_receiver(current)
+    hello = msgpack.unpackb(await receive())
+    await send(msgpack.packb({"t": "welcome", "ts": now_ms(), "d": {
+        "v": 1, "interview": {"id": interview_id, "status": "live", "phase": interview.phase},
+        "acked": interview.acked, "head": interview.head, "server_time": now_ms()}}))
+    if hello["d"]["role"] == "observer":
+        await _watch(interview, send, receive)
+    else:
+        await _relay(interview, send, receive)
+
+
+async def _watch(interview: Interview, send: Send, receive: Any) -> None:
+    """An observer: it is sent what the candidate sends, and only read from."""
+    interview.observers.add(send)
+    try:
+        while True:
+            await receive()
+    finally:
+        interview.observers.discard(send)
+
+
+async def _relay(interview: Interview, send: Send, receive: Any) -> None:
+    """The candidate: each message numbered, relayed to the observers, acknowledged."""
+    interview.candidate = send
+    acks = PacedAcks(send)
+    try:
+        while True:
+            message = msgpack.unpackb(await receive())
+            d = message["d"]
+            d["src_seq"] = message["seq"]
+            kind = message["t"]
+            await interview.publish(interview.log(kind, d), to_candidate=False)
+            interview.acked = message["seq"]
+            await acks.ack(message["seq"])
+            if kind == "state":
+                await _step(interview, d["action"])
+    finally:
+        acks.close()
+        interview.candidate = None
 
 
 async def _step(interview: Interview, action: str) -> None:
