@@ -37,19 +37,27 @@ def _stack_rows(s: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+def _none_passed(search: dict[str, Any]) -> str:
+    return f"none of the steps passed (first: {search['first_failure']}, {search['failure']})"
+
+
+def _ended(search: dict[str, Any]) -> str:
+    return (f"failed at {search['first_failure']}: {search['failure']}"
+            if search["first_failure"]
+            else f"every step passed up to {search['searched_to']} (the search's end)")
+
+
 def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
     best = c["at_capacity"]
     if best is None:
-        held = f"none of the steps passed (first: {c['first_failure']}, {c['failure']})"
+        held = _none_passed(c)
     else:
         per = best["server"].get("cpu_per_session")
         held = (f"{c['capacity']} interviews, {_pct(per, 2)} of a core each; "
                 f"ack p99 {best['ack_latency_ms']['p99']} ms, "
                 f"observer p99 {best['observer_latency_ms']['p99']} ms")
-    ended = (f"failed at {c['first_failure']}: {c['failure']}" if c["first_failure"]
-             else f"every step passed up to {c['searched_to']} (the search's end)")
     rows = [("2. capacity (target ≥ 300)", f"{held}  {_verdict(c['capacity'] >= 300)}"),
-            ("   search", ended)]
+            ("   search", _ended(c))]
     if c["limited_by_clients"]:
         rows.append(("   note", "the failing step's client processes were saturated"))
     if any(step["machine_crowded"] for step in c["steps"]):
@@ -66,11 +74,9 @@ def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
 def _relay_held(relay: dict[str, Any]) -> str:
     best = relay["at_capacity"]
     if best is None:
-        return f"none of the steps passed (first: {relay['first_failure']}, {relay['failure']})"
-    ended = (f"failed at {relay['first_failure']}: {relay['failure']}" if relay["first_failure"]
-             else f"every step passed up to {relay['searched_to']}")
+        return _none_passed(relay)
     return (f"{relay['capacity']} interviews, "
-            f"{_pct(best['server'].get('cpu_per_session'), 2)} of a core each; {ended}"
+            f"{_pct(best['server'].get('cpu_per_session'), 2)} of a core each; {_ended(relay)}"
             + ("; its client processes were saturated" if relay["limited_by_clients"] else ""))
 
 

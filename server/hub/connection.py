@@ -157,7 +157,7 @@ class Connection:
         self._welcome_frame = b""
         self._handler: asyncio.Task[Any] | None = None
         # The task sending for now (the catch-up, or the rest of a send that had to wait).
-        self._writer: asyncio.Future[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
         # The bursts are generous: a client resending its outbox after an outage sends one.
         self._rate = TokenBucket(rate=hub.settings.ws_messages_per_s, burst=hub.settings.ws_burst)
         self._byte_rate = TokenBucket(

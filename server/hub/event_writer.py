@@ -206,10 +206,10 @@ class EventWriter:
         if _closes_batch(item):
             self._urgent = True
         waiting = self._waiting
-        if waiting is not None and not waiting.done() and (
+        if waiting is not None and (
             not self._gathering or self._urgent or len(self._queued) >= self._max_batch
         ):
-            waiting.set_result(None)
+            _wake(waiting)
 
     def _resolve(self, item: Append, event: StoredEvent | None) -> None:
         if not item.result.done():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,8 +22,9 @@ WINDOW_S = 60.0  # far longer than the test waits
 
 
 @asynccontextmanager
-async def running(database: Database, **options: Any) -> AsyncIterator[EventWriter]:
-    writer = EventWriter(database.engine, lambda events: None, origin="test", **options)
+async def running(database: Database, on_commit: Callable[[Sequence[StoredEvent]], None]
+                  = lambda events: None, **options: Any) -> AsyncIterator[EventWriter]:
+    writer = EventWriter(database.engine, on_commit, origin="test", **options)
     writer.start()
     try:
         yield writer
@@ -109,14 +110,10 @@ async def test_time_spent_handing_a_batch_on_counts_toward_the_next_window(
             later.append(writer.append(face(interview, 2)))
             clock.now += WINDOW_S
 
-    writer = EventWriter(database.engine, hand_on, origin="test", max_delay_s=WINDOW_S)
-    writer.start()
-    try:
+    async with running(database, hand_on, max_delay_s=WINDOW_S) as writer:
         first = writer.append(Append(interview, "state", {"action": "start"}, now_ms(),
                                      stream="s", client_seq=1, urgent=True))
         assert await asyncio.wait_for(first, 10) is not None
         second = await asyncio.wait_for(later[0], 10)  # not WINDOW_S (60 s) later
         assert second is not None and second.client_seq == 2
         assert writer.batches == 2
-    finally:
-        await writer.stop(timeout_s=5)
