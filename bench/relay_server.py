@@ -32,7 +32,7 @@ from bench.common import serve_baseline
 from server.hub.asgi_websocket import Disconnected, DirectWebsocketConnection
 from server.hub.connection import frame_receiver, frame_sender
 from server.hub.event_writer import now_ms
-from server.hub.outbox import ACK_INTERVAL_S
+from server.hub.outbox import ACK_BURST, ACK_INTERVAL_S
 
 Send = Any
 
@@ -57,16 +57,21 @@ class Interview:
 
 
 class PacedAcks:
-    """One ack at most every ACK_INTERVAL_S carrying the newest value, as the engine sends."""
+    """One ack at most every ACK_INTERVAL_S carrying the newest value, or at once when
+    ACK_BURST frames wait for one, as the engine sends."""
 
     def __init__(self, send: Send) -> None:
         self.send = send
         self.pending: int | None = None
         self.sent_at = -1.0
+        self.sent: int | None = None
         self.timer: asyncio.TimerHandle | None = None
 
     async def ack(self, upto: int) -> None:
         self.pending = upto
+        if self.sent is not None and upto - self.sent >= ACK_BURST:
+            await self._flush()
+            return
         if self.timer is not None:
             return
         due_in = self.sent_at + ACK_INTERVAL_S - time.monotonic()
@@ -83,7 +88,7 @@ class PacedAcks:
         if self.pending is None:
             return
         upto, self.pending = self.pending, None
-        self.sent_at = time.monotonic()
+        self.sent, self.sent_at = upto, time.monotonic()
         await self.send(msgpack.packb({"t": "ack", "ts": now_ms(), "d": {"upto": upto}}))
 
     def close(self) -> None:

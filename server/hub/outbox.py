@@ -9,7 +9,10 @@ from the log.
 Acknowledgements are paced: one is written at most every ``ack_interval_s``, carrying
 the newest value (the protocol allows coalescing up to 250 ms). A candidate sends about
 ten data messages a second and nearly every commit would otherwise cost it an ack frame
-of its own; an ack after a quiet spell still goes out at once.
+of its own; an ack after a quiet spell still goes out at once. So does one that would
+leave ``ack_burst`` or more frames unacknowledged: a client that sends faster than that (one
+flushing its outbox after a reconnect, one that keeps a window of frames in flight) is never
+held back by the pacing.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from server.observability.metrics import COALESCED
 
 # Well inside the protocol's 250 ms, so that an ack's delay stays small beside the commit's.
 ACK_INTERVAL_S = 0.15
+# A live candidate sends one or two frames per interval; only a faster sender reaches this.
+ACK_BURST = 8
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,14 @@ class Outbox:
     def __init__(self, *, on_ready: Callable[[], None] = lambda: None, soft_limit: int = 256,
                  hard_limit: int = 2048, hard_bytes: int = 16 * 1024 * 1024,
                  stall_s: float = 0.25, ack_interval_s: float = ACK_INTERVAL_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 ack_burst: int = ACK_BURST, clock: Callable[[], float] = time.monotonic) -> None:
         self._items: deque[Outgoing] = deque()
         self._bytes = 0
         self._ack: int | None = None
         self._ack_interval_s = ack_interval_s
         self._ack_sent_at = -math.inf
+        self._ack_burst = ack_burst
+        self._ack_sent: int | None = None
         self._ack_timer: asyncio.TimerHandle | None = None
         self._pong: bytes | None = None
         self._soft_limit = soft_limit
@@ -130,9 +137,10 @@ class Outbox:
         ack_due_in = None
         if self._ack is not None:
             ack_due_in = self._ack_sent_at + self._ack_interval_s - self._clock()
-            if ack_due_in <= 0:
+            if ack_due_in <= 0 or (self._ack_sent is not None
+                                   and self._ack - self._ack_sent >= self._ack_burst):
                 ack, self._ack = self._ack, None
-                self._ack_sent_at = self._clock()
+                self._ack_sent, self._ack_sent_at = ack, self._clock()
                 self._unpark()
                 return ack, None
         if self._pong is not None:

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from server.hub.outbox import Outbox, Outgoing, Overflow
+from server.hub.outbox import ACK_BURST, Outbox, Outgoing, Overflow
 from server.hub.rate_limit import TokenBucket
 
 
@@ -79,6 +79,22 @@ async def test_frames_go_out_while_an_ack_waits_for_its_turn() -> None:
     clock.now = 0.15
     await asyncio.wait_for(ready.wait(), 5)
     assert outbox.take() == (2, None)
+
+
+async def test_a_fast_sender_is_acknowledged_without_waiting_for_the_interval() -> None:
+    clock, outbox, ready = just_acked()
+    clock.now = 0.01
+    outbox.set_ack(1 + ACK_BURST - 1)
+    assert outbox.take() == (None, None)  # fewer than ACK_BURST frames wait: paced
+    outbox.set_ack(1 + ACK_BURST)
+    assert outbox.take() == (1 + ACK_BURST, None)
+    clock.now = 0.02
+    outbox.set_ack(2 + ACK_BURST)
+    assert outbox.take() == (None, None)  # counted from the ack just sent
+    ready.clear()
+    clock.now = 0.17
+    await asyncio.wait_for(ready.wait(), 5)
+    assert outbox.take() == (2 + ACK_BURST, None)
 
 
 async def test_closing_cancels_a_waiting_ack() -> None:
