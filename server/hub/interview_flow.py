@@ -468,7 +468,7 @@ class InterviewFlow:
             log.exception("interview %s: analysis failed; logging an empty one", self.interview_id)
             result = AnswerAnalysis(0.0, "The analysis could not be produced.", (), (), {}, False)
         # Recorded with the analysis: which interviewer produced it (after any fallback).
-        source = str(getattr(self.interviewer, "source", "local"))[:16]
+        source = (result.source or str(getattr(self.interviewer, "source", "local")))[:16]
         d = {
             "qid": qid, "score": round(float(result.score), 2), "summary": result.summary,
             "strengths": list(result.strengths), "improvements": list(result.improvements),

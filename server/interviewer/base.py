@@ -78,7 +78,8 @@ class CoachingHint:
 @dataclass(frozen=True)
 class AnswerAnalysis:
     """The assessment of one answer; every score is from 0 to 10. ``answered`` is False for
-    an empty or skipped answer."""
+    an empty or skipped answer. ``source`` names the interviewer that produced it where one
+    stood in for another ("local" for Gemini); empty when the interviewer does not say."""
 
     score: float
     summary: str
@@ -86,6 +87,7 @@ class AnswerAnalysis:
     improvements: tuple[str, ...]
     rubric: Mapping[str, float] = field(hash=False)
     answered: bool = True
+    source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         _check_score(self.score, "score")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from server.observability import metrics
@@ -180,10 +181,21 @@ class FallbackInterviewer:
         self, question: PlannedQuestion, answer: str, metrics: Mapping[str, float],
         *, code: CodeAnswer | None = None,
     ) -> AnswerAnalysis:
-        if code is None:
-            return await self._either("analyze", lambda i: i.analyze(question, answer, metrics))
-        return await self._either(
-            "analyze", lambda i: i.analyze(question, answer, metrics, code=code))
+        """The analysis, marked with who produced it: other calls of the same interview run
+        meanwhile, so ``source`` may name another call's interviewer by the time it returns."""
+
+        def call(interviewer: Interviewer) -> Awaitable[AnswerAnalysis]:
+            if code is None:
+                return interviewer.analyze(question, answer, metrics)
+            return interviewer.analyze(question, answer, metrics, code=code)
+
+        try:
+            result = await call(self.primary)
+        except Exception as exc:  # noqa: BLE001 - any failure means: answer locally
+            self._failed("analyze", exc)
+            return replace(await call(self.fallback), source=self._fallback_source)
+        self._answered_by_primary()
+        return replace(result, source=self._primary_source)
 
     async def report(
         self, spec: InterviewSpec, results: Sequence[tuple[PlannedQuestion, AnswerAnalysis]]

@@ -90,11 +90,40 @@ def test_it_is_an_interviewer() -> None:
     assert fallback.source == "remote"  # the primary's, before any call
 
 
+async def test_an_analysis_says_who_made_it_whatever_ran_meanwhile() -> None:
+    """The interview asks for the follow-up while the analysis runs: a follow-up Gemini
+    answers must not label the analysis the offline interviewer made as Gemini's."""
+    analysing = asyncio.Event()
+    finish = asyncio.Event()
+
+    class Remote(SimpleInterviewer):
+        source = "remote"
+
+        async def analyze(self, *args: Any, **kw: Any) -> Any:
+            raise TimeoutError
+
+    class Local(SimpleInterviewer):
+        async def analyze(self, *args: Any, **kw: Any) -> Any:
+            analysing.set()
+            await finish.wait()
+            return await super().analyze(*args, **kw)
+
+    interviewer = FallbackInterviewer(Remote(), Local())
+    analysis = asyncio.create_task(interviewer.analyze(QUESTION, ANSWER, {}))
+    await asyncio.wait_for(analysing.wait(), 5)
+    await interviewer.follow_up(QUESTION, ANSWER)
+    assert interviewer.source == "remote"  # the last call's
+    finish.set()
+    assert (await analysis).source == "local"
+    assert (await interviewer.analyze(QUESTION, ANSWER, {})).source == "local"
+    assert (await SimpleInterviewer().analyze(QUESTION, ANSWER, {})).source == ""
+
+
 async def test_gemini_answers_when_it_can(setup: Setup) -> None:
     interviewer = setup.build()
     setup.fake.script(json_reply(ANALYSIS))
     result = await interviewer.analyze(QUESTION, ANSWER, {})
-    assert result.summary == "Gemini's view."
+    assert result.summary == "Gemini's view." and result.source == "gemini"
     assert interviewer.source == "gemini" and setup.switches == []
 
 
