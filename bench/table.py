@@ -66,8 +66,10 @@ def _capacity_rows(c: dict[str, Any]) -> list[tuple[str, str]]:
     if relay is not None:
         rows.append(("   raw stack relaying the same profile", _relay_held(relay)))
         if relay["capacity"]:
+            # A relay that passed every step holds more than the search asked of it.
+            at_most = "at most " if relay["first_failure"] is None else ""
             rows.append(("   engine / raw stack capacity",
-                         f"{c['capacity'] / relay['capacity']:.2f}"))
+                         f"{at_most}{c['capacity'] / relay['capacity']:.2f}"))
     return rows
 
 
