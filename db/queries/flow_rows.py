@@ -68,22 +68,68 @@ async def save_answer(
     )
 
 
+_ANALYSIS = (
+    "INSERT INTO analyses (id, interview_id, question_id, answer_id, score, summary, strengths,"
+    " improvements, rubric, source, created_seq) SELECT $1, $2, $3,"
+    " (SELECT a.id FROM answers a WHERE a.id = $4), $5, $6, $7::jsonb, $8::jsonb, $9::jsonb,"
+    " $10, $11"
+)
+_ANALYSIS_ARGS = 11
+
+
+def _answer_metrics(first: int) -> str:
+    """The answer_metrics upsert, its parameters numbered from ``first``."""
+    p = [f"${n}" for n in range(first, first + 13)]
+    return (
+        "INSERT INTO answer_metrics (question_id, interview_id, words, fillers, duration_s,"
+        " fillers_per_100, wpm, longest_pause_s, eye_contact_share, face_missing_s, pauses,"
+        f" pace, pause_marks) VALUES ({', '.join(p[:11])}, {p[11]}::jsonb, {p[12]}::jsonb)"
+        " ON CONFLICT (question_id) DO UPDATE SET words = EXCLUDED.words,"
+        " fillers = EXCLUDED.fillers, duration_s = EXCLUDED.duration_s,"
+        " fillers_per_100 = EXCLUDED.fillers_per_100, wpm = EXCLUDED.wpm,"
+        " longest_pause_s = EXCLUDED.longest_pause_s,"
+        " eye_contact_share = EXCLUDED.eye_contact_share,"
+        " face_missing_s = EXCLUDED.face_missing_s, pauses = EXCLUDED.pauses,"
+        " pace = EXCLUDED.pace, pause_marks = EXCLUDED.pause_marks"
+    )
+
+
+_ANSWER_METRICS = _answer_metrics(1)
+# An analysis and its answer's delivery in one statement: one round trip in the writer's
+# batch, where every round trip holds up the live frames behind it.
+_ANALYSIS_WITH_METRICS = f"WITH analysis AS ({_ANALYSIS}) {_answer_metrics(_ANALYSIS_ARGS + 1)}"
+
+
+def _metrics_args(
+    interview_id: uuid.UUID, qid: str, metrics: Mapping[str, float],
+    pace: Sequence[Sequence[float]], pauses: Sequence[Sequence[float]],
+) -> tuple[Any, ...]:
+    return (
+        uuid.UUID(qid), interview_id, int(metrics.get("words", 0)), int(metrics.get("fillers", 0)),
+        float(metrics.get("duration_s", 0.0)), float(metrics.get("fillers_per_100", 0.0)),
+        metrics.get("wpm"), metrics.get("longest_pause_s"), metrics.get("eye_contact_share"),
+        metrics.get("face_missing_s"), len(pauses), json.dumps([list(p) for p in pace]),
+        json.dumps([list(p) for p in pauses]),
+    )
+
+
 async def insert_analysis(
     pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, d: dict[str, Any], source: str,
-    seq: int,
+    seq: int, metrics: Mapping[str, float] | None = None,
+    pace: Sequence[Sequence[float]] = (), pauses: Sequence[Sequence[float]] = (),
 ) -> None:
-    has_answer = await pg.fetchval(
-        "SELECT 1 FROM answers WHERE id = $1", answer_id(interview_id, qid)
+    """The analysis of one answer, linked to the answer if it was saved; with ``metrics``,
+    the live coach's summary of the answer's delivery too (see ``save_answer_metrics``)."""
+    args = (
+        uuid.uuid4(), interview_id, uuid.UUID(qid), answer_id(interview_id, qid),
+        float(d["score"]), d["summary"], json.dumps(list(d["strengths"])),
+        json.dumps(list(d["improvements"])), json.dumps(dict(d["rubric"])), source, seq,
     )
-    await pg.execute(
-        "INSERT INTO analyses (id, interview_id, question_id, answer_id, score, summary, strengths,"
-        " improvements, rubric, source, created_seq) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb,"
-        " $8::jsonb, $9::jsonb, $10, $11)",
-        uuid.uuid4(), interview_id, uuid.UUID(qid),
-        answer_id(interview_id, qid) if has_answer else None, float(d["score"]), d["summary"],
-        json.dumps(list(d["strengths"])), json.dumps(list(d["improvements"])),
-        json.dumps(dict(d["rubric"])), source, seq,
-    )
+    if metrics is None:
+        await pg.execute(_ANALYSIS, *args)
+    else:
+        await pg.execute(_ANALYSIS_WITH_METRICS, *args,
+                         *_metrics_args(interview_id, qid, metrics, pace, pauses))
 
 
 async def save_answer_metrics(
@@ -91,23 +137,7 @@ async def save_answer_metrics(
     pace: Sequence[Sequence[float]], pauses: Sequence[Sequence[float]],
 ) -> None:
     """The live coach's summary of one answer's delivery, next to its analysis."""
-    await pg.execute(
-        "INSERT INTO answer_metrics (question_id, interview_id, words, fillers, duration_s,"
-        " fillers_per_100, wpm, longest_pause_s, eye_contact_share, face_missing_s, pauses,"
-        " pace, pause_marks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
-        " $13::jsonb) ON CONFLICT (question_id) DO UPDATE SET words = EXCLUDED.words,"
-        " fillers = EXCLUDED.fillers, duration_s = EXCLUDED.duration_s,"
-        " fillers_per_100 = EXCLUDED.fillers_per_100, wpm = EXCLUDED.wpm,"
-        " longest_pause_s = EXCLUDED.longest_pause_s,"
-        " eye_contact_share = EXCLUDED.eye_contact_share,"
-        " face_missing_s = EXCLUDED.face_missing_s, pauses = EXCLUDED.pauses,"
-        " pace = EXCLUDED.pace, pause_marks = EXCLUDED.pause_marks",
-        uuid.UUID(qid), interview_id, int(metrics.get("words", 0)), int(metrics.get("fillers", 0)),
-        float(metrics.get("duration_s", 0.0)), float(metrics.get("fillers_per_100", 0.0)),
-        metrics.get("wpm"), metrics.get("longest_pause_s"), metrics.get("eye_contact_share"),
-        metrics.get("face_missing_s"), len(pauses), json.dumps([list(p) for p in pace]),
-        json.dumps([list(p) for p in pauses]),
-    )
+    await pg.execute(_ANSWER_METRICS, *_metrics_args(interview_id, qid, metrics, pace, pauses))
 
 
 async def save_score(pg: asyncpg.Connection, interview_id: uuid.UUID, score: float) -> None:

@@ -477,14 +477,14 @@ class InterviewFlow:
         interview_id = self.interview_id
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
-            await flow_rows.insert_analysis(pg, interview_id, qid=qid, d=d, source=source, seq=event.seq)
-            # The answer's delivery, for reports and dashboards (no log reading per page view).
-            if not skipped and metrics:
-                await flow_rows.save_answer_metrics(
-                    pg, interview_id, qid=qid, metrics=metrics,
-                    pace=[list(point) for point in timeline.pace],
-                    pauses=[list(pause) for pause in timeline.pauses],
-                )
+            # With the answer's delivery, for reports and dashboards (no log reading per page
+            # view).
+            delivery = metrics if not skipped and metrics else None
+            await flow_rows.insert_analysis(
+                pg, interview_id, qid=qid, d=d, source=source, seq=event.seq, metrics=delivery,
+                pace=[list(point) for point in timeline.pace],
+                pauses=[list(pause) for pause in timeline.pauses],
+            )
 
         if previous is not None:
             # The analyses are logged in the order of the answers.

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from db.engine import create_engine
-from db.models import AnswerMetrics
+from db.models import Analysis, Answer, AnswerMetrics
 from protocol import State
 from server.coach import DEFAULT_THRESHOLDS
 from tests.browser.test_replay import wait_for_event
@@ -33,6 +33,21 @@ async def test_a_spoken_answer_is_measured_and_reported(
         log = await wait_for_event(api, interview, "analysis")
     finally:
         peer.drop()
+
+    # Stored with the analysis, in its transaction: the analysis linked to the answer, and the
+    # answer's delivery beside it (the report would otherwise measure it again, below).
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            [(linked, measured)] = (await connection.execute(
+                select(Analysis.answer_id == Answer.id, AnswerMetrics.words)
+                .join(Answer, Answer.question_id == Analysis.question_id)
+                .join(AnswerMetrics, AnswerMetrics.question_id == Analysis.question_id)
+                .where(Analysis.interview_id == uuid.UUID(interview))
+            )).all()
+    finally:
+        await engine.dispose()
+    assert linked and measured == len(ANSWER.split())
 
     report = (await api.http.get(f"/api/interviews/{interview}/report")).json()
     [question] = [q for q in report["questions"] if q["analysis"]]
