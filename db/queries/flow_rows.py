@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import asyncpg
@@ -35,36 +36,66 @@ async def insert_question(
     )
 
 
-async def set_phase(
-    pg: asyncpg.Connection, interview_id: uuid.UUID, *, phase: str, question_idx: int | None,
-) -> None:
-    await pg.execute(
-        "UPDATE interviews SET phase = $2::text,"
-        " question_idx = COALESCE($3::int, question_idx),"
-        " status = CASE WHEN $2::text = 'finished' THEN 'finished'"
-        " WHEN $2::text = 'lobby' THEN status ELSE 'live' END,"
-        " started_at = CASE WHEN $2::text NOT IN ('lobby', 'finished')"
-        " THEN COALESCE(started_at, now()) ELSE started_at END,"
-        " finished_at = CASE WHEN $2::text = 'finished' THEN now() ELSE finished_at END"
-        " WHERE id = $1",
-        interview_id, phase, question_idx,
+_PHASE = (
+    "UPDATE interviews SET phase = $2::text,"
+    " question_idx = COALESCE($3::int, question_idx),"
+    " status = CASE WHEN $2::text = 'finished' THEN 'finished'"
+    " WHEN $2::text = 'lobby' THEN status ELSE 'live' END,"
+    " started_at = CASE WHEN $2::text NOT IN ('lobby', 'finished')"
+    " THEN COALESCE(started_at, now()) ELSE started_at END,"
+    " finished_at = CASE WHEN $2::text = 'finished' THEN now() ELSE finished_at END"
+    " WHERE id = $1"
+)
+_PHASE_ARGS = 3
+
+
+def _answer_upsert(first: int) -> str:
+    """The answers upsert, its parameters numbered from ``first``."""
+    p = [f"${n}" for n in range(first, first + 11)]
+    return (
+        "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
+        f" ended_seq, started_at, ended_at, code, code_lang) VALUES ({', '.join(p[:7])},"
+        f" to_timestamp({p[7]}::float8 / 1000), to_timestamp({p[8]}::float8 / 1000), {p[9]},"
+        f" {p[10]}) ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
+        " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
+        " ended_at = EXCLUDED.ended_at, code = EXCLUDED.code, code_lang = EXCLUDED.code_lang"
     )
 
 
-async def save_answer(
-    pg: asyncpg.Connection, interview_id: uuid.UUID, *, qid: str, transcript: str, skipped: bool,
-    started_seq: int | None, ended_seq: int | None, started_ts: int | None, ended_ts: int | None,
-    code: str = "", code_lang: str = "",
+# A phase change and the answer it starts or ends in one statement: one round trip in the
+# writer's batch (see ``_ANALYSIS_WITH_METRICS``).
+_PHASE_WITH_ANSWER = f"WITH phase AS ({_PHASE}) {_answer_upsert(_PHASE_ARGS + 1)}"
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """What the answers table holds of one answer (times in ms since the epoch)."""
+
+    qid: str
+    transcript: str
+    skipped: bool
+    started_seq: int | None
+    ended_seq: int | None
+    started_ts: int | None
+    ended_ts: int | None
+    code: str = ""
+    code_lang: str = ""
+
+
+async def set_phase(
+    pg: asyncpg.Connection, interview_id: uuid.UUID, *, phase: str, question_idx: int | None,
+    answer: AnswerRow | None = None,
 ) -> None:
+    """The interview's phase; with ``answer``, that answer saved too (entering answering or
+    reviewing)."""
+    if answer is None:
+        await pg.execute(_PHASE, interview_id, phase, question_idx)
+        return
     await pg.execute(
-        "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
-        " ended_seq, started_at, ended_at, code, code_lang) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-        " to_timestamp($8::float8 / 1000), to_timestamp($9::float8 / 1000), $10, $11)"
-        " ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
-        " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
-        " ended_at = EXCLUDED.ended_at, code = EXCLUDED.code, code_lang = EXCLUDED.code_lang",
-        answer_id(interview_id, qid), interview_id, uuid.UUID(qid), transcript, skipped,
-        started_seq, ended_seq, started_ts, ended_ts, code or None, code_lang or None,
+        _PHASE_WITH_ANSWER, interview_id, phase, question_idx,
+        answer_id(interview_id, answer.qid), interview_id, uuid.UUID(answer.qid),
+        answer.transcript, answer.skipped, answer.started_seq, answer.ended_seq,
+        answer.started_ts, answer.ended_ts, answer.code or None, answer.code_lang or None,
     )
 
 

@@ -375,7 +375,7 @@ class InterviewFlow:
 
     def _phase_event(self, phase: InterviewPhase, *, qid: str | None = None,
                      idx: int | None = None, paused: bool = False,
-                     answer: Derived | None = None) -> tuple[dict[str, Any], Derived]:
+                     answer: flow_rows.AnswerRow | None = None) -> tuple[dict[str, Any], Derived]:
         d: dict[str, Any] = {"phase": phase.value}
         if qid is not None:
             d["qid"] = qid
@@ -386,36 +386,31 @@ class InterviewFlow:
         interview_id = self.interview_id
 
         async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
-            await flow_rows.set_phase(pg, interview_id, phase=phase.value, question_idx=idx)
-            if answer is not None:
-                await answer(pg, event)
+            await flow_rows.set_phase(pg, interview_id, phase=phase.value, question_idx=idx,
+                                      answer=answer)
 
         return d, rows
 
     def _enter(self, step: EnterPhase, decided: InterviewState) -> None:
         """Logged without waiting: the decision's other steps do not need it applied."""
-        answer_rows: Derived | None = None
+        answer_row: flow_rows.AnswerRow | None = None
         if step.phase in (InterviewPhase.ANSWERING, InterviewPhase.REVIEWING):
-            answer_rows = self._answer_rows(decided, step.qid)
+            answer_row = self._answer_row(decided, step.qid)
         d, rows = self._phase_event(step.phase, qid=step.qid, idx=step.idx, paused=step.paused,
-                                    answer=answer_rows)
+                                    answer=answer_row)
         self._log("phase", d, rows)
 
-    def _answer_rows(self, decided: InterviewState, qid: str | None) -> Derived | None:
+    @staticmethod
+    def _answer_row(decided: InterviewState, qid: str | None) -> flow_rows.AnswerRow | None:
         answer = decided.answer(qid) if qid is not None else None
         if answer is None:
             return None
-        interview_id = self.interview_id
-
-        async def rows(pg: asyncpg.Connection, event: StoredEvent) -> None:
-            await flow_rows.save_answer(
-                pg, interview_id, qid=answer.qid, transcript=answer.transcript,
-                skipped=answer.skipped, started_seq=answer.started_seq,
-                ended_seq=answer.ended_seq, started_ts=answer.started_ts,
-                ended_ts=answer.ended_ts, code=answer.code, code_lang=answer.code_lang,
-            )
-
-        return rows
+        return flow_rows.AnswerRow(
+            qid=answer.qid, transcript=answer.transcript, skipped=answer.skipped,
+            started_seq=answer.started_seq, ended_seq=answer.ended_seq,
+            started_ts=answer.started_ts, ended_ts=answer.ended_ts, code=answer.code,
+            code_lang=answer.code_lang,
+        )
 
     def _planned(self, qid: str) -> PlannedQuestion:
         """What was asked as ``qid`` (from the log when another process asked it)."""

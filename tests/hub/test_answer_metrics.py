@@ -39,15 +39,21 @@ async def test_a_spoken_answer_is_measured_and_reported(
     engine = create_engine(database_url, pool_size=1)
     try:
         async with engine.connect() as connection:
-            [(linked, measured)] = (await connection.execute(
-                select(Analysis.answer_id == Answer.id, AnswerMetrics.words)
+            [answer] = (await connection.execute(
+                select(Analysis.answer_id == Answer.id, AnswerMetrics.words, Answer.transcript,
+                       Answer.skipped, Answer.started_seq, Answer.ended_seq, Answer.started_at,
+                       Answer.ended_at)
                 .join(Answer, Answer.question_id == Analysis.question_id)
                 .join(AnswerMetrics, AnswerMetrics.question_id == Analysis.question_id)
                 .where(Analysis.interview_id == uuid.UUID(interview))
             )).all()
     finally:
         await engine.dispose()
+    linked, measured = answer[:2]
     assert linked and measured == len(ANSWER.split())
+    # Saved when the answer started, completed when it ended.
+    assert answer.transcript.split() == ANSWER.split() and not answer.skipped
+    assert answer.started_seq < answer.ended_seq and answer.started_at < answer.ended_at
 
     report = (await api.http.get(f"/api/interviews/{interview}/report")).json()
     [question] = [q for q in report["questions"] if q["analysis"]]
