@@ -6,6 +6,7 @@ These take the writer's raw asyncpg connection: they run in its batch transactio
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -49,22 +50,26 @@ _PHASE = (
 _PHASE_ARGS = 3
 
 
-def _answer_upsert(first: int) -> str:
-    """The answers upsert, its parameters numbered from ``first``."""
-    p = [f"${n}" for n in range(first, first + 11)]
-    return (
-        "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
-        f" ended_seq, started_at, ended_at, code, code_lang) VALUES ({', '.join(p[:7])},"
-        f" to_timestamp({p[7]}::float8 / 1000), to_timestamp({p[8]}::float8 / 1000), {p[9]},"
-        f" {p[10]}) ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
-        " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
-        " ended_at = EXCLUDED.ended_at, code = EXCLUDED.code, code_lang = EXCLUDED.code_lang"
-    )
+_ANSWER = (
+    "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
+    " ended_seq, started_at, ended_at, code, code_lang) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+    " to_timestamp($8::float8 / 1000), to_timestamp($9::float8 / 1000), $10, $11)"
+    " ON CONFLICT (id) DO UPDATE SET transcript = EXCLUDED.transcript,"
+    " skipped = EXCLUDED.skipped, ended_seq = EXCLUDED.ended_seq,"
+    " ended_at = EXCLUDED.ended_at, code = EXCLUDED.code, code_lang = EXCLUDED.code_lang"
+)
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def _after(sql: str, taken: int) -> str:
+    """``sql`` with its parameters renumbered to follow ``taken`` others: the second part of
+    a statement made of two."""
+    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + taken}", sql)
 
 
 # A phase change and the answer it starts or ends in one statement: one round trip in the
 # writer's batch (see ``_ANALYSIS_WITH_METRICS``).
-_PHASE_WITH_ANSWER = f"WITH phase AS ({_PHASE}) {_answer_upsert(_PHASE_ARGS + 1)}"
+_PHASE_WITH_ANSWER = f"WITH phase AS ({_PHASE}) {_after(_ANSWER, _PHASE_ARGS)}"
 
 
 @dataclass(frozen=True)
@@ -108,27 +113,21 @@ _ANALYSIS = (
 _ANALYSIS_ARGS = 11
 
 
-def _answer_metrics(first: int) -> str:
-    """The answer_metrics upsert, its parameters numbered from ``first``."""
-    p = [f"${n}" for n in range(first, first + 13)]
-    return (
-        "INSERT INTO answer_metrics (question_id, interview_id, words, fillers, duration_s,"
-        " fillers_per_100, wpm, longest_pause_s, eye_contact_share, face_missing_s, pauses,"
-        f" pace, pause_marks) VALUES ({', '.join(p[:11])}, {p[11]}::jsonb, {p[12]}::jsonb)"
-        " ON CONFLICT (question_id) DO UPDATE SET words = EXCLUDED.words,"
-        " fillers = EXCLUDED.fillers, duration_s = EXCLUDED.duration_s,"
-        " fillers_per_100 = EXCLUDED.fillers_per_100, wpm = EXCLUDED.wpm,"
-        " longest_pause_s = EXCLUDED.longest_pause_s,"
-        " eye_contact_share = EXCLUDED.eye_contact_share,"
-        " face_missing_s = EXCLUDED.face_missing_s, pauses = EXCLUDED.pauses,"
-        " pace = EXCLUDED.pace, pause_marks = EXCLUDED.pause_marks"
-    )
-
-
-_ANSWER_METRICS = _answer_metrics(1)
+_ANSWER_METRICS = (
+    "INSERT INTO answer_metrics (question_id, interview_id, words, fillers, duration_s,"
+    " fillers_per_100, wpm, longest_pause_s, eye_contact_share, face_missing_s, pauses,"
+    " pace, pause_marks) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb,"
+    " $13::jsonb) ON CONFLICT (question_id) DO UPDATE SET words = EXCLUDED.words,"
+    " fillers = EXCLUDED.fillers, duration_s = EXCLUDED.duration_s,"
+    " fillers_per_100 = EXCLUDED.fillers_per_100, wpm = EXCLUDED.wpm,"
+    " longest_pause_s = EXCLUDED.longest_pause_s,"
+    " eye_contact_share = EXCLUDED.eye_contact_share,"
+    " face_missing_s = EXCLUDED.face_missing_s, pauses = EXCLUDED.pauses,"
+    " pace = EXCLUDED.pace, pause_marks = EXCLUDED.pause_marks"
+)
 # An analysis and its answer's delivery in one statement: one round trip in the writer's
 # batch, where every round trip holds up the live frames behind it.
-_ANALYSIS_WITH_METRICS = f"WITH analysis AS ({_ANALYSIS}) {_answer_metrics(_ANALYSIS_ARGS + 1)}"
+_ANALYSIS_WITH_METRICS = f"WITH analysis AS ({_ANALYSIS}) {_after(_ANSWER_METRICS, _ANALYSIS_ARGS)}"
 
 
 def _metrics_args(
