@@ -64,12 +64,12 @@ class PacedAcks:
         self.send = send
         self.pending: int | None = None
         self.sent_at = -1.0
-        self.sent: int | None = None
+        self.sent = 0
         self.timer: asyncio.TimerHandle | None = None
 
     async def ack(self, upto: int) -> None:
         self.pending = upto
-        if self.sent is not None and upto - self.sent >= ACK_BURST:
+        if upto - self.sent >= ACK_BURST:
             await self._flush()
             return
         if self.timer is not None:

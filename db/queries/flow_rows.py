@@ -47,9 +47,6 @@ _PHASE = (
     " finished_at = CASE WHEN $2::text = 'finished' THEN now() ELSE finished_at END"
     " WHERE id = $1"
 )
-_PHASE_ARGS = 3
-
-
 _ANSWER = (
     "INSERT INTO answers (id, interview_id, question_id, transcript, skipped, started_seq,"
     " ended_seq, started_at, ended_at, code, code_lang) VALUES ($1, $2, $3, $4, $5, $6, $7,"
@@ -61,15 +58,17 @@ _ANSWER = (
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
-def _after(sql: str, taken: int) -> str:
-    """``sql`` with its parameters renumbered to follow ``taken`` others: the second part of
-    a statement made of two."""
-    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + taken}", sql)
+def _one_statement(name: str, first: str, then: str) -> str:
+    """``first`` (as the CTE ``name``) and ``then`` in one statement, ``then``'s parameters
+    renumbered to follow ``first``'s."""
+    taken = max(int(n) for n in _PLACEHOLDER.findall(first))
+    renumbered = _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + taken}", then)
+    return f"WITH {name} AS ({first}) {renumbered}"
 
 
 # A phase change and the answer it starts or ends in one statement: one round trip in the
 # writer's batch (see ``_ANALYSIS_WITH_METRICS``).
-_PHASE_WITH_ANSWER = f"WITH phase AS ({_PHASE}) {_after(_ANSWER, _PHASE_ARGS)}"
+_PHASE_WITH_ANSWER = _one_statement("phase", _PHASE, _ANSWER)
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,6 @@ _ANALYSIS = (
     " (SELECT a.id FROM answers a WHERE a.id = $4), $5, $6, $7::jsonb, $8::jsonb, $9::jsonb,"
     " $10, $11"
 )
-_ANALYSIS_ARGS = 11
 
 
 _ANSWER_METRICS = (
@@ -127,7 +125,7 @@ _ANSWER_METRICS = (
 )
 # An analysis and its answer's delivery in one statement: one round trip in the writer's
 # batch, where every round trip holds up the live frames behind it.
-_ANALYSIS_WITH_METRICS = f"WITH analysis AS ({_ANALYSIS}) {_after(_ANSWER_METRICS, _ANALYSIS_ARGS)}"
+_ANALYSIS_WITH_METRICS = _one_statement("analysis", _ANALYSIS, _ANSWER_METRICS)
 
 
 def _metrics_args(

@@ -54,7 +54,8 @@ class Outbox:
         self._ack_interval_s = ack_interval_s
         self._ack_sent_at = -math.inf
         self._ack_burst = ack_burst
-        self._ack_sent: int | None = None
+        # The value of the last ack taken (the first ack is due at once whatever it is).
+        self._ack_sent = 0
         self._ack_timer: asyncio.TimerHandle | None = None
         self._pong: bytes | None = None
         self._soft_limit = soft_limit
@@ -137,8 +138,7 @@ class Outbox:
         ack_due_in = None
         if self._ack is not None:
             ack_due_in = self._ack_sent_at + self._ack_interval_s - self._clock()
-            if ack_due_in <= 0 or (self._ack_sent is not None
-                                   and self._ack - self._ack_sent >= self._ack_burst):
+            if ack_due_in <= 0 or self._ack - self._ack_sent >= self._ack_burst:
                 ack, self._ack = self._ack, None
                 self._ack_sent, self._ack_sent_at = ack, self._clock()
                 self._unpark()
