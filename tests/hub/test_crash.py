@@ -20,6 +20,8 @@ from tests.hub.test_processes import (
 )
 
 CANDIDATES, OBSERVERS_EACH = 3, 2
+# Frames each candidate sends just before the kill, without pausing.
+IN_FLIGHT = 4
 
 
 async def test_a_kill_with_several_candidates_and_observers(database_url: str, tmp_path: Path) -> None:
@@ -61,8 +63,15 @@ async def test_a_kill_with_several_candidates_and_observers(database_url: str, t
             # Each interview starts (the flow asks its first question), then all stream at once.
             await asyncio.gather(*(stream(i, [State(action="start")]) for i in range(CANDIDATES)))
             await eventually(lambda: all(phases(c)[-1:] == ["asking"] for c in candidates), "first questions")
-            await asyncio.gather(*(stream(i, scripts[i][:before_kill]) for i in range(CANDIDATES)))
-            process.kill()  # at once: frames are in flight on every stream
+            await asyncio.gather(*(stream(i, scripts[i][:before_kill - IN_FLIGHT])
+                                   for i in range(CANDIDATES)))
+            # The last frames back to back, and the kill at once: they are in flight on every
+            # stream (an ack 2 ms later could otherwise cover a stream's last frame).
+            for i, candidate in enumerate(candidates):
+                for message in scripts[i][before_kill - IN_FLIGHT:before_kill]:
+                    await candidate.send(message)  # type: ignore[arg-type]
+                    sent[i].append(message)
+            process.kill()
             await asyncio.to_thread(process.wait)
             assert process.returncode == -signal.SIGKILL
             for task in readers:
